@@ -1,0 +1,54 @@
+namespace PhiCrypto;
+
+/// <summary>Status codes shared by the .NET API and the C ABI (<c>phicrypto.h</c>). Negative is an error.</summary>
+public enum PhiStatus
+{
+    Ok = 0,
+    InvalidArgument = -1,
+    BufferTooSmall = -2,
+    AuthenticationFailed = -3,
+    KeyNotFound = -4,
+    MalformedData = -5,
+    PolicyViolation = -6,
+    IoError = -7,
+    WrongKek = -8,
+    Conflict = -9,
+    Internal = -99,
+}
+
+/// <summary>Base of every error the library raises on purpose. Messages never carry key bytes or plaintext.</summary>
+public class PhiCryptoException : Exception
+{
+    public PhiCryptoException(PhiStatus status, string message, Exception? inner = null) : base(message, inner) => Status = status;
+    public PhiStatus Status { get; }
+}
+
+/// <summary>A tag, check value or commitment did not verify. Says nothing more, and no plaintext is released.</summary>
+public sealed class AuthenticationFailedException : PhiCryptoException
+{
+    public AuthenticationFailedException() : base(PhiStatus.AuthenticationFailed, "authentication failed") { }
+}
+
+/// <summary>The key version, purpose or key name that the data names is not in the keyring (or not usable).</summary>
+public sealed class KeyNotAvailableException : PhiCryptoException
+{
+    public KeyNotAvailableException(string message) : base(PhiStatus.KeyNotFound, message) { }
+}
+
+/// <summary>Bytes that do not follow the documented format (unknown version, bad length, trailing data).</summary>
+public sealed class MalformedDataException : PhiCryptoException
+{
+    public MalformedDataException(string message) : base(PhiStatus.MalformedData, message) { }
+}
+
+/// <summary>An operation a policy forbids: a non-approved algorithm in FIPS mode, a usage limit, a key state.</summary>
+public sealed class PolicyViolationException : PhiCryptoException
+{
+    public PolicyViolationException(string message) : base(PhiStatus.PolicyViolation, message) { }
+}
+
+/// <summary>The key-encryption key does not match the one a record was wrapped under (key check value differs).</summary>
+public sealed class WrongKekException : PhiCryptoException
+{
+    public WrongKekException(string message) : base(PhiStatus.WrongKek, message) { }
+}

@@ -1,0 +1,135 @@
+// AES-256-GCM, NIST SP 800-38D: 32-byte key, 12-byte nonce, 16-byte tag only.
+// Limits: plaintext up to 2^36 - 32 bytes per message (SP 800-38D 5.2.1.1); with random nonces at most
+// 2^32 messages per key (SP 800-38D 8.3), which the keyring counts.
+// Two backends that produce identical bytes: libsodium (NSec) and OpenSSL (System.Security.Cryptography).
+// Output layout is ciphertext || tag, as NSec and the AWS Encryption SDK frame body both use.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using NSec.Cryptography;
+
+namespace PhiCrypto.Primitives;
+
+/// <summary>An AES-256-GCM key ready to use: key schedule set up once, thread-safe.</summary>
+public abstract class Aes256Gcm : IDisposable
+{
+    public const int KeySize = 32;
+    public const int NonceSize = 12;
+    public const int TagSize = 16;
+
+    public abstract AeadBackend Backend { get; }
+
+    /// <summary>Keys <paramref name="key"/> (32 bytes) for the given backend, or the policy's default.</summary>
+    public static Aes256Gcm Create(ReadOnlySpan<byte> key, AeadBackend? backend = null)
+    {
+        if (key.Length != KeySize) throw new ArgumentException("AES-256-GCM key must be 32 bytes", nameof(key));
+        var chosen = backend ?? CryptoPolicy.DefaultAeadBackend;
+        if (chosen == AeadBackend.Sodium) CryptoPolicy.RequireApproved("libsodium AES-GCM (non-OpenSSL backend)", approved: false);
+        return chosen == AeadBackend.Sodium ? new SodiumGcm(key) : new OpenSslGcm(key);
+    }
+
+    public static Aes256Gcm Create(SecretKey key, AeadBackend? backend = null) => Create(key.Span, backend);
+
+    /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertextAndTag"/>, which must be exactly plaintext + 16 bytes.</summary>
+    public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> ciphertextAndTag)
+    {
+        if (nonce.Length != NonceSize) throw new ArgumentException("nonce must be 12 bytes", nameof(nonce));
+        if (ciphertextAndTag.Length != plaintext.Length + TagSize) throw new ArgumentException("output must be plaintext length + 16", nameof(ciphertextAndTag));
+        if (plaintext.Overlaps(ciphertextAndTag, out int offset) && offset != 0) throw new ArgumentException("plaintext and output overlap", nameof(ciphertextAndTag));
+        EncryptCore(nonce, plaintext, associatedData, ciphertextAndTag);
+    }
+
+    /// <summary>Decrypts and verifies. On failure returns false and leaves <paramref name="plaintext"/> zeroed.</summary>
+    public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
+    {
+        if (nonce.Length != NonceSize) throw new ArgumentException("nonce must be 12 bytes", nameof(nonce));
+        if (ciphertextAndTag.Length < TagSize) return false;
+        if (plaintext.Length != ciphertextAndTag.Length - TagSize) throw new ArgumentException("output must be ciphertext length - 16", nameof(plaintext));
+        if (plaintext.Overlaps(ciphertextAndTag, out int offset) && offset != 0) throw new ArgumentException("ciphertext and output overlap", nameof(plaintext));
+        if (DecryptCore(nonce, ciphertextAndTag, associatedData, plaintext)) return true;
+        CryptographicOperations.ZeroMemory(plaintext);
+        return false;
+    }
+
+    /// <summary>Like <see cref="TryDecrypt"/> but throws <see cref="AuthenticationFailedException"/>.</summary>
+    public void Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
+    {
+        if (!TryDecrypt(nonce, ciphertextAndTag, associatedData, plaintext)) throw new AuthenticationFailedException();
+    }
+
+    internal abstract void EncryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> ad, Span<byte> output);
+    internal abstract bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext);
+    public abstract void Dispose();
+
+    private sealed class SodiumGcm : Aes256Gcm
+    {
+        private readonly Key _key;
+
+        public SodiumGcm(ReadOnlySpan<byte> key)
+        {
+            _key = Key.Import(AeadAlgorithm.Aes256Gcm, key, KeyBlobFormat.RawSymmetricKey);
+        }
+
+        public override AeadBackend Backend => AeadBackend.Sodium;
+
+        internal override void EncryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> ad, Span<byte> output)
+            => AeadAlgorithm.Aes256Gcm.Encrypt(_key, nonce, ad, plaintext, output);
+
+        internal override bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext)
+            => AeadAlgorithm.Aes256Gcm.Decrypt(_key, nonce, ad, input, plaintext);
+
+        public override void Dispose() => _key.Dispose();
+    }
+
+    // System.Security.Cryptography.AesGcm is not thread-safe, so a small pool of keyed instances
+    // serves concurrent callers; each instance keeps its OpenSSL key schedule.
+    private sealed class OpenSslGcm : Aes256Gcm
+    {
+        private readonly byte[] _key = GC.AllocateArray<byte>(KeySize, pinned: true);
+        private readonly ConcurrentBag<AesGcm> _pool = new();
+        private volatile bool _disposed;
+
+        public OpenSslGcm(ReadOnlySpan<byte> key) => key.CopyTo(_key);
+
+        public override AeadBackend Backend => AeadBackend.OpenSsl;
+
+        internal override void EncryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> ad, Span<byte> output)
+        {
+            var gcm = Rent();
+            try { gcm.Encrypt(nonce, plaintext, output[..plaintext.Length], output[plaintext.Length..], ad); }
+            finally { Return(gcm); }
+        }
+
+        internal override bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext)
+        {
+            var gcm = Rent();
+            try
+            {
+                int n = input.Length - TagSize;
+                gcm.Decrypt(nonce, input[..n], input[n..], plaintext, ad);
+                return true;
+            }
+            catch (AuthenticationTagMismatchException) { return false; }
+            finally { Return(gcm); }
+        }
+
+        private AesGcm Rent()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _pool.TryTake(out var gcm) ? gcm : new AesGcm(_key, TagSize);
+        }
+
+        private void Return(AesGcm gcm)
+        {
+            if (_disposed || _pool.Count >= Environment.ProcessorCount * 2) gcm.Dispose();
+            else _pool.Add(gcm);
+        }
+
+        public override void Dispose()
+        {
+            _disposed = true;
+            while (_pool.TryTake(out var gcm)) gcm.Dispose();
+            CryptographicOperations.ZeroMemory(_key);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// An opaque handle to secret key bytes: pinned so the GC never copies them, zeroed on Dispose,
+// never shown by ToString. Generated from the OS CSPRNG (RandomNumberGenerator).
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace PhiCrypto.Primitives;
+
+public sealed class SecretKey : IDisposable
+{
+    public const int MaxSize = 64;
+    private readonly byte[] _bytes; // pinned (POH)
+    private int _disposed;
+
+    private SecretKey(int size)
+    {
+        _bytes = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+    }
+
+    /// <summary>Size of the key in bytes.</summary>
+    public int Size => _bytes.Length;
+
+    /// <summary>A new key of <paramref name="size"/> random bytes (default 32: AES-256).</summary>
+    public static SecretKey Generate(int size = 32)
+    {
+        CheckSize(size);
+        var key = new SecretKey(size);
+        RandomNumberGenerator.Fill(key._bytes);
+        return key;
+    }
+
+    /// <summary>A key holding a copy of <paramref name="raw"/>. The caller should zero its own copy.</summary>
+    public static SecretKey Import(ReadOnlySpan<byte> raw)
+    {
+        CheckSize(raw.Length);
+        var key = new SecretKey(raw.Length);
+        raw.CopyTo(key._bytes);
+        return key;
+    }
+
+    /// <summary>Copies the key bytes out: an explicit export, for wrapping or handing to another system.</summary>
+    public void Export(Span<byte> destination)
+    {
+        if (destination.Length != Size) throw new ArgumentException($"destination must be exactly {Size} bytes", nameof(destination));
+        Span.CopyTo(destination);
+    }
+
+    /// <summary>The key bytes, for the library's own primitives only.</summary>
+    internal ReadOnlySpan<byte> Span
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _bytes;
+        }
+    }
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) CryptographicOperations.ZeroMemory(_bytes);
+    }
+
+    public override string ToString() => $"SecretKey({Size} bytes)";
+
+    private static void CheckSize(int size)
+    {
+        if (size is < 16 or > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), "key size must be 16 to 64 bytes");
+    }
+}
