@@ -1,6 +1,8 @@
 // PhiCryptoCore build. Targets: Build, Test, Demo, Bench, Publish, Wheel.
 // Run through ./build.sh, which installs what a target needs first.
 using System.Xml.Linq;
+// Each area of the house owns one file under build/ (its tasks hook into Test/Publish with IsDependeeOf).
+#load "build/*.cake"
 
 var target = Argument("target", "Build");
 var configuration = Argument("configuration", "Release");

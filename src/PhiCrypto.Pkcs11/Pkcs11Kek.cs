@@ -1,0 +1,1 @@
+namespace PhiCrypto.Pkcs11;
