@@ -1,25 +1,37 @@
 namespace PhiCrypto.Cli;
 
-/// <summary>The `phicrypt` command: dispatches to one class per command.</summary>
+/// <summary>The `phicrypt` command: one class per command under Commands/.</summary>
 public static class Program
 {
+    private const string Usage = """
+        usage: phicrypt <command> [options]      (phicrypt <command> --help for details)
+          demo        the main job on built-in sample data
+          keys        init | list | rotate | rewrap | state | export | import | audit
+          encrypt     encrypt a file or stream (AWS Encryption SDK message format)
+          decrypt     decrypt a file or stream, or a byte range of it
+          inspect     show a message's header without a key
+          backup      pg_dump -> compress -> encrypt -> file, parts or S3
+          restore     decrypt -> pg_restore
+          verify      check a backup end to end without restoring
+        """;
+
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
+        if (args.Length == 0) { Console.Error.WriteLine(Usage); return ExitCodes.Usage; }
+        if (args[0] is "-h" or "--help" or "help") { Console.Out.WriteLine(Usage); return ExitCodes.Ok; }
+        Func<string[], int>? command = args[0] switch
         {
-            Console.Out.WriteLine("usage: phicrypt demo | keys ... | encrypt ... | decrypt ... | inspect ... | backup ... | restore ...");
-            return args.Length == 0 ? 2 : 0;
-        }
-        return args[0] switch
-        {
-            "demo" => DemoCommand.Run(args[1..]),
-            _ => Usage($"unknown command '{args[0]}'"),
+            "demo" => DemoCommand.Run,
+            "keys" => KeysCommand.Run,
+            "encrypt" => EncryptCommand.Run,
+            "decrypt" => DecryptCommand.Run,
+            "inspect" => InspectCommand.Run,
+            "backup" => BackupCommand.Run,
+            "restore" => RestoreCommand.Run,
+            "verify" => VerifyCommand.Run,
+            _ => null,
         };
-    }
-
-    private static int Usage(string message)
-    {
-        Console.Error.WriteLine($"phicrypt: {message}");
-        return 2;
+        if (command is null) { Console.Error.WriteLine($"phicrypt: unknown command '{args[0]}'"); return ExitCodes.Usage; }
+        return CliErrors.Guard(() => command(args[1..]));
     }
 }
