@@ -1,0 +1,173 @@
+/*
+ * phicrypto.h - the C ABI of PhiCryptoCore (libphicrypto.so).
+ *
+ * Application-layer encryption for protected health information: field envelopes (AES-256-GCM
+ * randomized, AES-256-SIV deterministic), key generation and AES key wrap (NIST SP 800-38F).
+ * The library is a NativeAOT build of the C# core; it needs libc, OpenSSL 3 (loaded at run time) and
+ * the libsodium.so shipped beside it (found through rpath $ORIGIN).
+ *
+ * Conventions (every function below follows them):
+ *
+ *  Status   Every function returns int: PHI_OK (0) or a negative PHI_ERR_* code. No function aborts
+ *           the process and none exits through an exception: each has a catch-all.
+ *
+ *  Errors   After a failure, phi_last_error() gives a one-line message for the calling thread (a
+ *           thread-local, like errno; success does not clear it). Messages never contain key bytes
+ *           or plaintext. An authentication failure says only "authentication failed" and releases
+ *           no plaintext (the output buffer is zeroed).
+ *
+ *  Buffers  Inputs are (pointer, length) pairs; a NULL pointer is allowed with length 0. Outputs
+ *           are caller-owned: a pointer plus a size_t *len holding the capacity on entry and the
+ *           number of bytes written on return. When the capacity is too small the function returns
+ *           PHI_ERR_BUFFER_TOO_SMALL, writes nothing else, and sets *len to the size needed; so
+ *           (NULL, &len with len = 0) is a size query. Strings are NUL-terminated UTF-8; for string
+ *           outputs the length counts the NUL.
+ *
+ *  Handles  Keys are opaque handles (phi_key *) created by the library and released with
+ *           phi_key_free. Key bytes cross this ABI only through phi_key_import / phi_key_export.
+ *           Passing a handle of another kind returns PHI_ERR_INVALID_ARGUMENT. Using a handle after
+ *           freeing it is undefined behaviour, as with free().
+ *
+ *  Threads  Every function is thread-safe, and one handle may be used by many threads at once.
+ *           The one exception: do not free a handle while another thread is still using it.
+ *
+ *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1.
+ */
+#ifndef PHICRYPTO_H
+#define PHICRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes (the same numbers as PhiCrypto.PhiStatus in the C# core) ---- */
+#define PHI_OK                     0
+#define PHI_ERR_INVALID_ARGUMENT  (-1)   /* a caller mistake: NULL, bad size, unknown mode, bad handle */
+#define PHI_ERR_BUFFER_TOO_SMALL  (-2)   /* *len now holds the size needed */
+#define PHI_ERR_AUTHENTICATION    (-3)   /* tag, check value or commitment did not verify */
+#define PHI_ERR_KEY_NOT_FOUND     (-4)   /* the key version the data names is not available */
+#define PHI_ERR_MALFORMED         (-5)   /* bytes that do not follow the documented format */
+#define PHI_ERR_POLICY            (-6)   /* forbidden by policy: FIPS mode, usage limit, key state */
+#define PHI_ERR_IO                (-7)   /* reading or writing a file descriptor or store failed */
+#define PHI_ERR_WRONG_KEK         (-8)   /* the KEK is not the one the record was wrapped under */
+#define PHI_ERR_CONFLICT          (-9)   /* a concurrent change won (keyring store) */
+#define PHI_ERR_INTERNAL         (-99)   /* a bug: please report it with phi_last_error() */
+
+/* ---- constants ---- */
+#define PHI_FIELD_RANDOMIZED       0     /* AES-256-GCM, random nonce: 29 bytes of overhead */
+#define PHI_FIELD_DETERMINISTIC    1     /* AES-256-SIV: 17 bytes of overhead, equal inputs give equal envelopes */
+#define PHI_FIELD_MAX_PLAINTEXT    1048576
+#define PHI_WRAP_AES_KW            1     /* RFC 3394: keys of a multiple of 8 bytes, output key + 8 */
+#define PHI_WRAP_AES_KWP           2     /* RFC 5649: any key length, output rounded up to 8, + 8 */
+
+typedef struct phi_key phi_key;          /* a secret key (16 to 64 bytes; DEKs are 32) */
+
+/* ======================================================================== Library */
+
+/* The library version ("0.1.0") into buf; *buf_len counts the NUL. */
+int phi_version(char *buf, size_t *buf_len);
+
+/* The calling thread's last error message into buf (NUL-terminated; "" if none yet).
+ * Returns PHI_ERR_BUFFER_TOO_SMALL with the needed size; never changes the last error itself. */
+int phi_last_error(char *buf, size_t *buf_len);
+
+/* *fips_mode = 1 when FIPS mode is on (PHICRYPTO_FIPS=1 or phi_fips_enable): OpenSSL only, approved
+ * algorithms only. *fips_provider = 1 when OpenSSL's FIPS provider is available. Either may be NULL. */
+int phi_fips_status(int32_t *fips_mode, int32_t *fips_provider);
+
+/* Turns FIPS mode on for the rest of the process (it cannot be turned off). Keys already used for
+ * fields keep the backend they were set up with: call this before creating keys. */
+int phi_fips_enable(void);
+
+/* ======================================================================== Keys */
+
+/* A new random key of `size` bytes (16..64; 32 for a DEK or KEK) from the OS CSPRNG.
+ * *key receives a handle the caller frees with phi_key_free (NULL on failure). */
+int phi_key_generate(size_t size, phi_key **key);
+
+/* A key holding a copy of raw[0..raw_len) (16..64 bytes). The caller should wipe its own copy. */
+int phi_key_import(const uint8_t *raw, size_t raw_len, phi_key **key);
+
+/* Copies the key bytes out (an explicit export): exactly phi_key_size bytes. */
+int phi_key_export(const phi_key *key, uint8_t *out, size_t *out_len);
+
+/* The key's size in bytes. */
+int phi_key_size(const phi_key *key, size_t *size);
+
+/* Zeroes and releases the key. NULL is a no-op. Not while other threads use the same handle. */
+int phi_key_free(phi_key *key);
+
+/* Wraps `key` under `kek` (16, 24 or 32 bytes) with algorithm PHI_WRAP_AES_KW (key a multiple of 8
+ * bytes; output key + 8) or PHI_WRAP_AES_KWP (output key rounded up to 8, + 8). */
+int phi_key_wrap(const phi_key *kek, const phi_key *key, int32_t algorithm, uint8_t *out, size_t *out_len);
+
+/* Unwraps into a new key handle. A wrong KEK or an altered input gives PHI_ERR_AUTHENTICATION. */
+int phi_key_unwrap(const phi_key *kek, int32_t algorithm, const uint8_t *wrapped, size_t wrapped_len, phi_key **key);
+
+/* A versioned wrapped-key record (57 bytes for a 32-byte key):
+ *   "PHWK" | 0x01 | key version (uint32 big-endian) | AES-KWP(kek, version (uint32 BE) || key)
+ * The version is inside the wrap too, so an edited clear version fails to unwrap. version >= 1. */
+int phi_key_wrap_record(const phi_key *kek, const phi_key *key, uint32_t version, uint8_t *out, size_t *out_len);
+
+/* Unwraps a record into a new key handle and its version (version may be NULL).
+ * PHI_ERR_MALFORMED when it is not a record; PHI_ERR_AUTHENTICATION on a wrong KEK or an edit. */
+int phi_key_unwrap_record(const phi_key *kek, const uint8_t *record, size_t record_len, phi_key **key, uint32_t *version);
+
+/* The clear key version of a record, without the KEK. */
+int phi_key_record_version(const uint8_t *record, size_t record_len, uint32_t *version);
+
+/* ======================================================================== Fields
+ *
+ * A field envelope (docs/field-format.md) is header | nonce | ciphertext | tag (randomized) or
+ * header | synthetic IV | ciphertext (deterministic). The header names the key version (1..31 in one
+ * byte). The subkeys of each mode come from the 32-byte key by HKDF-SHA-256. `purpose` (NUL-terminated
+ * UTF-8, 1..1024 bytes, e.g. "app.Model.field") and `ad` (optional caller associated data, e.g. a row
+ * id) are authenticated: an envelope decrypts only with the same purpose and ad.
+ * `version` is the key version the raw key stands for (>= 1); decryption of an envelope naming another
+ * version fails with PHI_ERR_KEY_NOT_FOUND.
+ */
+
+/* The exact envelope length for a plaintext of plaintext_len bytes. */
+int phi_field_envelope_length(int32_t mode, uint32_t version, size_t plaintext_len, size_t *envelope_len);
+
+/* Parses an envelope's header: its mode, key version and plaintext length (outputs may be NULL). */
+int phi_field_header(const uint8_t *envelope, size_t envelope_len, int32_t *mode, uint32_t *version, size_t *plaintext_len);
+
+/* Encrypts one value. *out_len: capacity in, envelope length out (phi_field_envelope_length). */
+int phi_field_encrypt(const phi_key *key, uint32_t version, int32_t mode, const char *purpose,
+                      const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,
+                      uint8_t *out, size_t *out_len);
+
+/* Decrypts one envelope (either mode; the header says which). *out_len: capacity in, plaintext
+ * length out; a capacity of envelope_len always suffices. */
+int phi_field_decrypt(const phi_key *key, uint32_t version, const char *purpose,
+                      const uint8_t *envelope, size_t envelope_len, const uint8_t *ad, size_t ad_len,
+                      uint8_t *out, size_t *out_len);
+
+/* Encrypts `count` values packed back to back in `values` (value i has value_lens[i] bytes), all
+ * with the same purpose and ad, into envelopes packed back to back in `out`; out_lens[i] (count
+ * entries) receives each envelope's length. *out_len: capacity in, total written out (the sum of
+ * phi_field_envelope_length over the values). Large batches use every core. */
+int phi_field_encrypt_batch(const phi_key *key, uint32_t version, int32_t mode, const char *purpose,
+                            const uint8_t *values, const size_t *value_lens, size_t count,
+                            const uint8_t *ad, size_t ad_len,
+                            uint8_t *out, size_t *out_len, size_t *out_lens);
+
+/* Decrypts `count` packed envelopes into packed plaintexts; out_lens[i] receives each plaintext's
+ * length and statuses[i] (optional, count entries) each item's status. Returns PHI_OK when every
+ * item decrypted, else the first failing item's status ("field i: ..." in phi_last_error); the other
+ * items are still decrypted and a failed item's bytes are zero. A capacity equal to the sum of
+ * envelope_lens always suffices. */
+int phi_field_decrypt_batch(const phi_key *key, uint32_t version, const char *purpose,
+                            const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                            const uint8_t *ad, size_t ad_len,
+                            uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PHICRYPTO_H */
