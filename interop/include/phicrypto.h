@@ -75,7 +75,8 @@ int phi_version(char *buf, size_t *buf_len);
 int phi_last_error(char *buf, size_t *buf_len);
 
 /* *fips_mode = 1 when FIPS mode is on (PHICRYPTO_FIPS=1 or phi_fips_enable): OpenSSL only, approved
- * algorithms only. *fips_provider = 1 when OpenSSL's FIPS provider is available. Either may be NULL. */
+ * algorithms only. *fips_provider = 1 when OpenSSL's FIPS provider is available, 0 when it is not,
+ * -1 when OpenSSL could not be asked. Either may be NULL. */
 int phi_fips_status(int32_t *fips_mode, int32_t *fips_provider);
 
 /* Turns FIPS mode on for the rest of the process (it cannot be turned off). Keys already used for

@@ -19,7 +19,8 @@ internal static class Abi
         {
             PhiCryptoException p => (p.Status, p.Message),
             BufferTooSmallException b => (PhiStatus.BufferTooSmall, b.Message),
-            ArgumentException or ObjectDisposedException or OverflowException or FormatException => (PhiStatus.InvalidArgument, e.Message),
+            ArgumentException a => (PhiStatus.InvalidArgument, WithoutParamName(a)),
+            ObjectDisposedException or OverflowException or FormatException => (PhiStatus.InvalidArgument, e.Message),
             IOException => (PhiStatus.IoError, e.Message),
             // .NET's key unwrap throws on a tampered input: that is an authentication failure, said plainly.
             CryptographicException => (PhiStatus.AuthenticationFailed, "authentication failed"),
@@ -35,6 +36,13 @@ internal static class Abi
     {
         t_lastError = message;
         return (int)status;
+    }
+
+    // "... (Parameter 'x')" is noise to a C or Python caller.
+    private static string WithoutParamName(ArgumentException e)
+    {
+        string suffix = $" (Parameter '{e.ParamName}')";
+        return e.ParamName is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 
     internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);

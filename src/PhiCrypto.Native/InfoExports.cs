@@ -47,8 +47,9 @@ internal static unsafe class InfoExports
     {
         try
         {
-            if (fipsMode != null) *fipsMode = CryptoPolicy.FipsMode ? 1 : 0;
-            if (providerAvailable != null) *providerAvailable = FipsProbe.ProviderAvailable() ? 1 : 0;
+            var status = CryptoPolicy.GetFipsStatus();
+            if (fipsMode != null) *fipsMode = status.PolicyEnabled ? 1 : 0;
+            if (providerAvailable != null) *providerAvailable = status.ProviderAvailable switch { true => 1, false => 0, null => -1 };
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
