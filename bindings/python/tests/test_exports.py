@@ -56,3 +56,16 @@ def test_cffi_declarations_match_the_header_text() -> None:
 def test_status_constants_match_the_header() -> None:
     defines = {m.group(1): int(m.group(2)) for m in re.finditer(r"#define PHI_(OK|ERR_\w+)\s+\(?(-?\d+)\)?", header())}
     assert defines and all(getattr(_errors, name) == value for name, value in defines.items())
+
+
+def test_libsodium_ships_beside_the_library_and_is_found_through_origin() -> None:
+    from pathlib import Path
+
+    library = Path(library_path())
+    assert (library.parent / "libsodium.so").is_file()
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        pytest.fail("readelf (binutils) is needed to read the library's dynamic section")
+    dynamic = subprocess.run([readelf, "-d", str(library)], check=True, capture_output=True, text=True).stdout
+    assert "[libsodium.so]" in dynamic and "[$ORIGIN]" in dynamic
+    assert "NODELETE" in dynamic  # never unmapped under the runtime's threads
