@@ -15,7 +15,6 @@ internal sealed class MessageEncryptor : IDisposable
     private MessageEncryptor(AlgorithmSuite suite, int frameLength, byte[] header, FrameCipher cipher, MessageSignature? signer)
     {
         Suite = suite; FrameLength = frameLength; Header = header; _cipher = cipher; _signer = signer;
-        _signer?.Append(header);
     }
 
     public AlgorithmSuite Suite { get; }
