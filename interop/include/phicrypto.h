@@ -63,7 +63,11 @@ extern "C" {
 #define PHI_WRAP_AES_KW            1     /* RFC 3394: keys of a multiple of 8 bytes, output key + 8 */
 #define PHI_WRAP_AES_KWP           2     /* RFC 5649: any key length, output rounded up to 8, + 8 */
 
+#define PHI_STREAM_SIGNED          1     /* flag: suite 0x0578 (adds an ECDSA P-384 signature) instead of 0x0478 */
+
 typedef struct phi_key phi_key;          /* a secret key (16 to 64 bytes; DEKs are 32) */
+typedef struct phi_stream phi_stream;    /* a push-mode encryptor or decryptor */
+typedef struct phi_reader phi_reader;    /* random access to the plaintext of an encrypted file */
 
 /* ======================================================================== Library */
 
@@ -166,6 +170,89 @@ int phi_field_decrypt_batch(const phi_key *key, uint32_t version, const char *pu
                             const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
                             const uint8_t *ad, size_t ad_len,
                             uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+
+/* ======================================================================== Streams
+ *
+ * Files, documents and backups use the AWS Encryption SDK message format, version 2 (a published
+ * format other software reads): algorithm suite 0x0478 (AES-256-GCM, HKDF-SHA-512, key commitment)
+ * by default, or 0x0578 with PHI_STREAM_SIGNED; a framed body of `frame_length` plaintext bytes per
+ * frame (0 = 65536; 4096 to 16 MiB). Each message has a fresh data key, wrapped under `key` (32
+ * bytes) in the raw AES keyring form with key namespace "phicrypto" and key name "raw". Decryption
+ * reads every suite of format v1 and v2 that uses raw AES keys. Memory stays bounded by a few frames
+ * whatever the size.
+ *
+ * `context_json` is the encryption context: a JSON object of string values, e.g.
+ * {"content-type":"application/dicom","patient":"P-1234"}; it is authenticated and stored in the
+ * clear in the header (so: no secrets in it). NULL or "" means none. Context outputs are JSON too.
+ * File descriptors are never closed by the library.
+ */
+
+/* Encrypts everything read from in_fd (until end of file) into a message written to out_fd. Frames
+ * are encrypted in parallel. *plaintext_len (may be NULL) receives the bytes read. On failure the
+ * output is incomplete: the caller removes it. */
+int phi_stream_encrypt_fd(const phi_key *key, int in_fd, int out_fd, size_t frame_length,
+                          const char *context_json, int32_t flags, uint64_t *plaintext_len);
+
+/* Decrypts the message read from in_fd to out_fd. Each frame is written only after its tag
+ * verified; a truncated, reordered or altered message fails (PHI_ERR_AUTHENTICATION or
+ * PHI_ERR_MALFORMED) with the output incomplete: the caller removes it. context_json/context_len
+ * (both may be NULL) receive the authenticated encryption context. */
+int phi_stream_decrypt_fd(const phi_key *key, int in_fd, int out_fd, char *context_json, size_t *context_len);
+
+/* Decrypts only plaintext bytes [start, start + count) (clipped to the end) of the message in the
+ * seekable in_fd, reading only the frames they touch; *written (may be NULL) receives the count. */
+int phi_stream_decrypt_range_fd(const phi_key *key, int in_fd, int out_fd, uint64_t start, uint64_t count, uint64_t *written);
+
+/* Describes the message on fd without any key, as JSON: suite, message id, frame length and count,
+ * plaintext length, encryption context, encrypted data keys. NOTHING in it is authenticated
+ * ("authenticated": false). Reads from the current position; a seekable fd is put back there, so a
+ * size query can be repeated; for a pipe pass a large enough buffer (64 KiB covers usual headers). */
+int phi_stream_inspect_fd(int fd, char *json, size_t *json_len);
+
+/* Push mode, for callers that do their own I/O: push input, pull output, finish, pull the rest.
+ * A stream is used by one thread at a time (calls from several threads are serialized). */
+int phi_stream_encryptor_new(const phi_key *key, size_t frame_length, const char *context_json, int32_t flags, phi_stream **stream);
+int phi_stream_decryptor_new(const phi_key *key, phi_stream **stream);
+
+/* Feeds in[0..in_len). Output becomes available to phi_stream_pull. */
+int phi_stream_push(phi_stream *stream, const uint8_t *in, size_t in_len);
+
+/* Ends the input: an encryptor writes its final frame (and signature); a decryptor checks that the
+ * message is complete and verified. Errors of a decryptor are reported here or by pull. */
+int phi_stream_finish(phi_stream *stream);
+
+/* Output bytes ready to pull (a decryptor first processes everything pushed so far). */
+int phi_stream_pending(phi_stream *stream, size_t *pending);
+
+/* Moves up to *out_len ready output bytes into out; *out_len receives the number moved (0 when none
+ * are ready). Not the size-query convention: call until it returns 0 bytes. A decryptor never
+ * releases a frame's plaintext before its tag verified, and none at all after a failure. */
+int phi_stream_pull(phi_stream *stream, uint8_t *out, size_t *out_len);
+
+/* The encryption context of the stream (a decryptor: once the header has been pushed and read). */
+int phi_stream_context(phi_stream *stream, char *json, size_t *json_len);
+
+/* Releases the stream (an unfinished encryptor's message is dropped). NULL is a no-op. */
+int phi_stream_free(phi_stream *stream);
+
+/* Random access: opens the message in the seekable fd (kept open by the caller for the reader's
+ * life). The header is authenticated now; each read verifies the tags of the frames it touches
+ * (the final frame's too, so truncation is caught). A signed message's signature is NOT verified
+ * by random reads: use phi_stream_decrypt_fd for that. */
+int phi_reader_open_fd(const phi_key *key, int fd, phi_reader **reader);
+
+/* The plaintext length. */
+int phi_reader_length(phi_reader *reader, uint64_t *length);
+
+/* Reads up to *out_len plaintext bytes at `position` into out; *out_len receives the count (0 at
+ * the end). Thread-safe (reads are serialized). */
+int phi_reader_read(phi_reader *reader, uint64_t position, uint8_t *out, size_t *out_len);
+
+/* The reader's authenticated encryption context, as JSON. */
+int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
+
+/* Releases the reader. NULL is a no-op. */
+int phi_reader_free(phi_reader *reader);
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ internal static class Abi
             PhiCryptoException p => (p.Status, p.Message),
             BufferTooSmallException b => (PhiStatus.BufferTooSmall, b.Message),
             ArgumentException a => (PhiStatus.InvalidArgument, WithoutParamName(a)),
-            ObjectDisposedException or OverflowException or FormatException => (PhiStatus.InvalidArgument, e.Message),
+            ObjectDisposedException or InvalidOperationException or OverflowException or FormatException => (PhiStatus.InvalidArgument, e.Message),
             IOException => (PhiStatus.IoError, e.Message),
             // .NET's key unwrap throws on a tampered input: that is an authentication failure, said plainly.
             CryptographicException => (PhiStatus.AuthenticationFailed, "authentication failed"),
