@@ -15,6 +15,13 @@ Envelope encryption of keys::
     wrapped = key_wrap(dek, kek, version=1)           # AES-KWP (RFC 5649) in a versioned record
     dek = key_unwrap(wrapped, kek)
 
+Files and backups (AWS Encryption SDK message format v2, bounded memory)::
+
+    with open("scan.dcm", "rb") as src, open("scan.dcm.enc", "wb") as dst:
+        stream_encrypt(src, dst, key, context={"patient": "P-1234"})
+    with open_encrypted("scan.dcm.enc", key) as f:  # seekable, decrypts only what is read
+        f.seek(10_000_000); chunk = f.read(65536)
+
 Errors: PhiCryptoError and its subclasses AuthenticationError, KeyNotFoundError, FormatError (and
 PolicyError, WrongKekError, IoError, ConflictError); ValueError and TypeError for caller mistakes.
 """
@@ -55,6 +62,7 @@ from ._keys import (
     wrapped_key_version,
 )
 from ._library import FipsStatus, enable_fips, fips_status, native_version
+from ._streams import EncryptedFile, inspect_encrypted, open_encrypted, stream_decrypt, stream_encrypt
 
 __version__ = "0.1.0"
 
@@ -63,6 +71,7 @@ __all__ = [
     "ConflictError",
     "DEFAULT_PURPOSE",
     "DETERMINISTIC_OVERHEAD",
+    "EncryptedFile",
     "FipsStatus",
     "FormatError",
     "IoError",
@@ -87,8 +96,12 @@ __all__ = [
     "generate_data_encryption_key",
     "generate_encryption_key",
     "generate_key",
+    "inspect_encrypted",
     "key_unwrap",
     "key_wrap",
     "native_version",
+    "open_encrypted",
+    "stream_decrypt",
+    "stream_encrypt",
     "wrapped_key_version",
 ]

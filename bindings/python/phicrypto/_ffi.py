@@ -12,6 +12,8 @@ from cffi import FFI
 
 CDEF = """
 typedef struct phi_key phi_key;
+typedef struct phi_stream phi_stream;
+typedef struct phi_reader phi_reader;
 
 int phi_version(char *buf, size_t *buf_len);
 int phi_last_error(char *buf, size_t *buf_len);
@@ -45,6 +47,25 @@ int phi_field_decrypt_batch(const phi_key *key, uint32_t version, const char *pu
                             const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
                             const uint8_t *ad, size_t ad_len,
                             uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+
+int phi_stream_encrypt_fd(const phi_key *key, int in_fd, int out_fd, size_t frame_length,
+                          const char *context_json, int32_t flags, uint64_t *plaintext_len);
+int phi_stream_decrypt_fd(const phi_key *key, int in_fd, int out_fd, char *context_json, size_t *context_len);
+int phi_stream_decrypt_range_fd(const phi_key *key, int in_fd, int out_fd, uint64_t start, uint64_t count, uint64_t *written);
+int phi_stream_inspect_fd(int fd, char *json, size_t *json_len);
+int phi_stream_encryptor_new(const phi_key *key, size_t frame_length, const char *context_json, int32_t flags, phi_stream **stream);
+int phi_stream_decryptor_new(const phi_key *key, phi_stream **stream);
+int phi_stream_push(phi_stream *stream, const uint8_t *in, size_t in_len);
+int phi_stream_finish(phi_stream *stream);
+int phi_stream_pending(phi_stream *stream, size_t *pending);
+int phi_stream_pull(phi_stream *stream, uint8_t *out, size_t *out_len);
+int phi_stream_context(phi_stream *stream, char *json, size_t *json_len);
+int phi_stream_free(phi_stream *stream);
+int phi_reader_open_fd(const phi_key *key, int fd, phi_reader **reader);
+int phi_reader_length(phi_reader *reader, uint64_t *length);
+int phi_reader_read(phi_reader *reader, uint64_t position, uint8_t *out, size_t *out_len);
+int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
+int phi_reader_free(phi_reader *reader);
 """
 
 LIBRARY_ENV = "PHICRYPTO_LIBRARY"
