@@ -20,8 +20,9 @@ public sealed partial class Keyring
 
     /// <summary>Adds an active version to <paramref name="purpose"/> (creating the purpose if needed) and
     /// deactivates the previous one. If another writer rotated the same purpose at the same moment, its
-    /// new version is returned instead of making a second one.</summary>
-    public KeyRecord Rotate(string purpose, string reason = "")
+    /// new version is returned instead of making a second one. With <paramref name="activate"/> false the
+    /// new version is pre-active (distributed first, activated later with SetState) and nothing is deactivated.</summary>
+    public KeyRecord Rotate(string purpose, string reason = "", bool activate = true)
     {
         KeyNames.CheckPurpose(purpose);
         uint? seenMax = null;
@@ -29,20 +30,20 @@ public sealed partial class Keyring
         {
             var keys = snap.Find(purpose);
             uint max = keys?.MaxVersion ?? 0;
-            if (seenMax is { } seen && max > seen && keys!.Active is { } theirs)
-                return new Plan<KeyRecord>(theirs.Record, null); // another writer rotated first
+            if (seenMax is { } seen && max > seen)
+                return new Plan<KeyRecord>(keys!.Versions[^1].Record, null); // another writer rotated first
             seenMax ??= max;
             var audit = NewAudit(snap);
             var fresh = new Dictionary<(string, uint), KeyMaterial>();
             var updates = new List<KeyRecord>();
-            if (keys?.Active is { } old)
+            if (activate && keys?.Active is { } old)
             {
                 updates.Add(Reseal(old.Record.WithState(KeyState.Deactivated, audit.Time), old));
                 audit.Add(AuditKind.StateChange, purpose, old.Record.Version, KeyState.Active, KeyState.Deactivated, "rotated");
             }
-            var record = NewVersion(purpose, max + 1, audit, fresh, reason);
-            audit.Add(AuditKind.Rotate, purpose, record.Version, null, KeyState.Active,
-                keys?.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first version");
+            var record = NewVersion(purpose, max + 1, audit, fresh, reason, activate);
+            audit.Add(AuditKind.Rotate, purpose, record.Version, null, record.State,
+                !activate ? "pre-active, to be activated later" : keys?.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first version");
             return new Plan<KeyRecord>(record, audit.Commit(snap, [record], updates), fresh);
         });
     }

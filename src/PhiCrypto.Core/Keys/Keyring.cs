@@ -178,8 +178,8 @@ public sealed partial class Keyring : IDisposable
         return d;
     }
 
-    /// <summary>A new active version: 32 random bytes, wrapped under the KEK, sealed with its MAC.</summary>
-    private KeyRecord NewVersion(string purpose, uint version, AuditBuilder audit, Dictionary<(string, uint), KeyMaterial> fresh, string detail)
+    /// <summary>A new version (active unless asked otherwise): 32 random bytes, wrapped under the KEK, sealed with its MAC.</summary>
+    private KeyRecord NewVersion(string purpose, uint version, AuditBuilder audit, Dictionary<(string, uint), KeyMaterial> fresh, string detail, bool activate = true)
     {
         var now = audit.Time;
         Span<byte> dek = stackalloc byte[KeyRecord.DekSize];
@@ -189,12 +189,12 @@ public sealed partial class Keyring : IDisposable
             var (alg, wrapped) = _kek.Wrap(dek);
             var record = new KeyRecord
             {
-                Purpose = purpose, Version = version, State = KeyState.Active, Created = now, Activated = now,
+                Purpose = purpose, Version = version, State = activate ? KeyState.Active : KeyState.PreActive, Created = now, Activated = activate ? now : null,
                 KekId = _kek.Id, KekCheckValue = _kek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped,
             }.Seal(dek);
             fresh[(purpose, version)] = new KeyMaterial(purpose, version, dek);
             audit.Add(AuditKind.Create, purpose, version, null, KeyState.PreActive, detail);
-            audit.Add(AuditKind.Activate, purpose, version, KeyState.PreActive, KeyState.Active);
+            if (activate) audit.Add(AuditKind.Activate, purpose, version, KeyState.PreActive, KeyState.Active);
             return record;
         }
         finally { CryptographicOperations.ZeroMemory(dek); }
