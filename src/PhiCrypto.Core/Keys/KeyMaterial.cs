@@ -1,11 +1,13 @@
 // The unwrapped DEK of one key version and its per-process usage budget. Shared by every snapshot
 // that contains the version, so a rotation or a reload never disturbs a concurrent encryption.
+using PhiCrypto.Fields;
 using PhiCrypto.Primitives;
 
 namespace PhiCrypto.Keys;
 
-internal sealed partial class KeyMaterial : IDisposable
+internal sealed class KeyMaterial : IDisposable
 {
+    private FieldKey? _fieldKey;
     private long _budget; // randomized encryptions this process may still do under its reservation
 
     public KeyMaterial(string purpose, uint version, ReadOnlySpan<byte> dek)
@@ -26,11 +28,24 @@ internal sealed partial class KeyMaterial : IDisposable
 
     public long Budget => Math.Max(0, Volatile.Read(ref _budget));
 
-    public void Dispose()
+    public object UsageLock { get; } = new();
+
+    /// <summary>The field subkeys of this version, derived on first use.</summary>
+    public FieldKey FieldKey(long usageLimit)
     {
-        DisposeFieldKey();
-        Dek.Dispose();
+        var k = Volatile.Read(ref _fieldKey);
+        if (k is not null) return k;
+        lock (UsageLock)
+        {
+            _fieldKey ??= Fields.FieldKey.Create(Dek, Version);
+            _fieldKey.UsageLimit = usageLimit;
+            return _fieldKey;
+        }
     }
 
-    partial void DisposeFieldKey();
+    public void Dispose()
+    {
+        lock (UsageLock) _fieldKey?.Dispose();
+        Dek.Dispose();
+    }
 }

@@ -18,7 +18,8 @@ public sealed record KeyringOptions
     public UsageLimitPolicy UsagePolicy { get; init; } = UsageLimitPolicy.Rotate;
 
     /// <summary>Encryptions a process reserves in the store at a time. Counts survive restarts and are
-    /// shared by every process: a process that exits early wastes at most one block.</summary>
+    /// shared by every process: a process that exits early wastes at most one block. 0: count in this
+    /// process only (for a read-only store), which bounds each process but not their sum.</summary>
     public long UsageReservationBlock { get; init; } = 1 << 16;
 
     /// <summary>Who the audit trail says acted. Default: OS user @ host.</summary>
@@ -45,6 +46,6 @@ public sealed record KeyringOptions
     internal void Validate()
     {
         if (UsageLimit is < 1 or > 1L << 31) throw new ArgumentException("usage limit must be 1 to 2^31 (SP 800-38D 8.3 allows 2^32 in all)");
-        if (UsageReservationBlock < 1) throw new ArgumentException("usage reservation block must be positive");
+        if (UsageReservationBlock < 0) throw new ArgumentException("usage reservation block must not be negative");
     }
 }

@@ -51,19 +51,8 @@ public static class PassphraseKek
     /// <summary>The one place the KDF is called, so the primitives' Pbkdf2/Argon2id classes can replace it.</summary>
     internal static void Derive(Parameters p, ReadOnlySpan<byte> passphrase, Span<byte> key)
     {
-        if (p.Kdf == Pbkdf2Name)
-        {
-            Rfc2898DeriveBytes.Pbkdf2(passphrase, p.Salt, key, p.Cost, HashAlgorithmName.SHA256);
-            return;
-        }
-        CryptoPolicy.RequireApproved("Argon2id", approved: false);
-        var alg = NSec.Cryptography.PasswordBasedKeyDerivationAlgorithm.Argon2id(new NSec.Cryptography.Argon2Parameters
-        {
-            DegreeOfParallelism = 1,
-            MemorySize = p.MemoryKib,
-            NumberOfPasses = p.Cost,
-        });
-        alg.DeriveBytes(passphrase, p.Salt, key);
+        if (p.Kdf == Pbkdf2Name) Pbkdf2.DeriveBytes(passphrase, p.Salt, p.Cost, key);
+        else Argon2id.DeriveBytes(passphrase, p.Salt, p.MemoryKib, p.Cost, key);
     }
 
     internal sealed record Parameters(string Kdf, byte[] Salt, int Cost, int MemoryKib)
