@@ -35,10 +35,19 @@ public sealed partial class Keyring : IDisposable
         ArgumentNullException.ThrowIfNull(store);
         options ??= new KeyringOptions();
         options.Validate();
-        var contents = store.Load();
-        var kek = kekFactory(contents.Settings);
-        try { return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null)); }
-        catch { kek.Dispose(); throw; }
+        IKek? kek = null;
+        try
+        {
+            var contents = store.Load();
+            kek = kekFactory(contents.Settings);
+            return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null));
+        }
+        catch
+        {
+            kek?.Dispose();
+            if (options.DisposeStore) store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts a new keyring in an empty store: records the KEK's id, check value and settings,
@@ -120,6 +129,7 @@ public sealed partial class Keyring : IDisposable
             _disposed = true;
             foreach (var m in _snapshot.Materials) m.Dispose();
             _kek.Dispose();
+            if (_options.DisposeStore) _store.Dispose();
         }
     }
 

@@ -40,6 +40,9 @@ public sealed record KeyringOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Dispose the store with the keyring (the keyring never owns it otherwise).</summary>
+    public bool DisposeStore { get; init; }
+
     /// <summary>How often a write is retried after another writer got there first.</summary>
     public int MaxConflictRetries { get; init; } = 20;
 
