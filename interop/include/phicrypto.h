@@ -68,6 +68,9 @@ extern "C" {
 typedef struct phi_key phi_key;          /* a secret key (16 to 64 bytes; DEKs are 32) */
 typedef struct phi_stream phi_stream;    /* a push-mode encryptor or decryptor */
 typedef struct phi_reader phi_reader;    /* random access to the plaintext of an encrypted file */
+typedef struct phi_keyring phi_keyring;  /* versioned DEKs per purpose, wrapped under a KEK */
+
+#define PHI_KEYRING_CREATE         1     /* flag: start a new keyring when the store is empty */
 
 /* ======================================================================== Library */
 
@@ -253,6 +256,80 @@ int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
 
 /* Releases the reader. NULL is a no-op. */
 int phi_reader_free(phi_reader *reader);
+
+/* ======================================================================== Keyrings
+ *
+ * A keyring holds, per purpose (a column such as "clinic.Patient.ssn", or "files"), numbered DEK
+ * versions in NIST SP 800-57 states (pre-active, active, deactivated, compromised, destroyed), each
+ * stored wrapped (AES-KWP) under the KEK with a MAC, plus a hash-chained audit trail. The core never
+ * writes anywhere else than the store given here. One handle serves many threads.
+ *
+ *   location   a JSON file path or a postgresql:// URL; NULL = $PHICRYPTO_KEYRING, else
+ *              ~/.phicrypto/keyring.json
+ *   kek        "env" ($PHICRYPTO_MASTER_KEY: base64 of 32 bytes), "env:VARIABLE", "passphrase"
+ *              (PBKDF2-HMAC-SHA-256 or Argon2id, parameters kept in the keyring) or a "pkcs11:" URI
+ *              (RFC 7512; PIN from $PHICRYPTO_PKCS11_PIN); NULL = $PHICRYPTO_KEK, else "env"
+ *   passphrase for kek "passphrase" only (UTF-8), else NULL
+ *
+ * A KEK other than the keyring's gives PHI_ERR_WRONG_KEK. Concurrent writers (other processes) are
+ * handled by the store; a lost race is retried, PHI_ERR_CONFLICT only when retries run out.
+ */
+
+/* Opens the keyring; with PHI_KEYRING_CREATE an empty store is initialized (without purposes).
+ * A missing keyring without the flag is PHI_ERR_KEY_NOT_FOUND. Free with phi_keyring_free. */
+int phi_keyring_open(const char *location, const char *kek, const char *passphrase, int32_t flags, phi_keyring **keyring);
+
+/* Releases the keyring and its key material. NULL is a no-op. */
+int phi_keyring_free(phi_keyring *keyring);
+
+/* Creates `purpose` with an active version 1; *version (may be NULL) receives it. */
+int phi_keyring_add_purpose(phi_keyring *keyring, const char *purpose, uint32_t *version);
+
+/* Rotates the DEK of `purpose`: a new active version (the old one is deactivated: it still
+ * decrypts). No data is re-encrypted. *version (may be NULL) receives the new version. */
+int phi_keyring_rotate(phi_keyring *keyring, const char *purpose, uint32_t *version);
+
+/* Rotates the KEK: re-wraps every DEK record under the new KEK (same spec syntax as phi_keyring_open;
+ * a new passphrase gets a fresh salt). No data is re-encrypted. *rewrapped (may be NULL) receives
+ * the number of records. The handle goes on working under the new KEK. */
+int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *new_passphrase, size_t *rewrapped);
+
+/* JSON description of the keyring: {"kek_id", "kek_check_value", "purposes": {purpose: [{"version",
+ * "state", "key_name", "kek_id", "created", "activated", ..., "usage_reserved"}]}}; only `purpose`
+ * when it is not NULL. No key bytes. */
+int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
+
+/* Encrypts under the purpose's active version (the envelope names it). *out_len: capacity in,
+ * length out; plaintext_len + 34 (randomized) or + 22 (deterministic) always suffices. Randomized
+ * encryptions count against the version's usage limit (reserved in the store in blocks). */
+int phi_keyring_field_encrypt(phi_keyring *keyring, const char *purpose, int32_t mode,
+                              const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+
+/* Decrypts with the version the envelope names (if it may still decrypt: active or deactivated).
+ * An unknown version is looked up again in the store once (another process may have rotated). */
+int phi_keyring_field_decrypt(phi_keyring *keyring, const char *purpose,
+                              const uint8_t *envelope, size_t envelope_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+
+/* Batches, as phi_field_encrypt_batch / phi_field_decrypt_batch, under the purpose's active version
+ * (encrypt) or each envelope's version (decrypt). Randomized batches count against the usage limit in
+ * this process only. */
+int phi_keyring_field_encrypt_batch(phi_keyring *keyring, const char *purpose, int32_t mode,
+                                    const uint8_t *values, const size_t *value_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens);
+int phi_keyring_field_decrypt_batch(phi_keyring *keyring, const char *purpose,
+                                    const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+
+/* The deterministic envelopes of `plaintext` under every version of `purpose` that can still
+ * decrypt, newest first: search a column with "value IN (...)" across rotations. Packed into out
+ * with out_lens[i] each; *count: capacity of out_lens in, number of envelopes out. Too small a count
+ * or buffer: PHI_ERR_BUFFER_TOO_SMALL with *count and *out_len set to what is needed. */
+int phi_keyring_search(phi_keyring *keyring, const char *purpose, const uint8_t *plaintext, size_t plaintext_len,
+                       const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -73,10 +73,23 @@ internal static unsafe class FieldExports
         byte* values, nuint* valueLengths, nuint count, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths)
     {
-        int[]? lengths = null, envelopeLengths = null;
         try
         {
             var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
+            return EncryptBatchCore(fieldKey, mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    /// <summary>The batch encryption behind phi_field_encrypt_batch and phi_keyring_field_encrypt_batch.</summary>
+    internal static int EncryptBatchCore(FieldKey fieldKey, int mode, byte* purpose,
+        byte* values, nuint* valueLengths, nuint count, byte* ad, nuint adLength,
+        byte* output, nuint* outputLength, nuint* outputLengths)
+    {
+        int[]? lengths = null, envelopeLengths = null;
+        uint version = fieldKey.Version;
+        try
+        {
             var m = Mode(mode);
             int n = NativeBuffers.Checked(count, "count");
             lengths = ToInts(NativeBuffers.Lengths(valueLengths, count, "value_lens"), out long packed);
@@ -103,11 +116,23 @@ internal static unsafe class FieldExports
         byte* envelopes, nuint* envelopeLengths, nuint count, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths, int* statuses)
     {
+        try
+        {
+            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
+            return DecryptBatchCore(fieldKey, purpose, envelopes, envelopeLengths, count, ad, adLength, output, outputLength, outputLengths, statuses);
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    /// <summary>The batch decryption behind phi_field_decrypt_batch and phi_keyring_field_decrypt_batch.</summary>
+    internal static int DecryptBatchCore(IFieldKeyResolver fieldKey, byte* purpose,
+        byte* envelopes, nuint* envelopeLengths, nuint count, byte* ad, nuint adLength,
+        byte* output, nuint* outputLength, nuint* outputLengths, int* statuses)
+    {
         int[]? lengths = null, plainLengths = null;
         PhiStatus[]? ownStatuses = null;
         try
         {
-            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
             int n = NativeBuffers.Checked(count, "count");
             lengths = ToInts(NativeBuffers.Lengths(envelopeLengths, count, "envelope_lens"), out long packed);
             var outLengths = NativeBuffers.LengthsOut(outputLengths, count, "out_lens");

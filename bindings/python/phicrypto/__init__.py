@@ -61,6 +61,7 @@ from ._keys import (
     key_wrap,
     wrapped_key_version,
 )
+from ._keyring import Keyring
 from ._library import FipsStatus, enable_fips, fips_status, native_version
 from ._streams import EncryptedFile, inspect_encrypted, open_encrypted, stream_decrypt, stream_encrypt
 
@@ -77,6 +78,7 @@ __all__ = [
     "IoError",
     "Key",
     "KeyNotFoundError",
+    "Keyring",
     "PhiCryptoError",
     "PolicyError",
     "RANDOMIZED_OVERHEAD",

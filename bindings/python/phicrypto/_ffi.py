@@ -14,6 +14,7 @@ CDEF = """
 typedef struct phi_key phi_key;
 typedef struct phi_stream phi_stream;
 typedef struct phi_reader phi_reader;
+typedef struct phi_keyring phi_keyring;
 
 int phi_version(char *buf, size_t *buf_len);
 int phi_last_error(char *buf, size_t *buf_len);
@@ -66,6 +67,29 @@ int phi_reader_length(phi_reader *reader, uint64_t *length);
 int phi_reader_read(phi_reader *reader, uint64_t position, uint8_t *out, size_t *out_len);
 int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
 int phi_reader_free(phi_reader *reader);
+
+int phi_keyring_open(const char *location, const char *kek, const char *passphrase, int32_t flags, phi_keyring **keyring);
+int phi_keyring_free(phi_keyring *keyring);
+int phi_keyring_add_purpose(phi_keyring *keyring, const char *purpose, uint32_t *version);
+int phi_keyring_rotate(phi_keyring *keyring, const char *purpose, uint32_t *version);
+int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *new_passphrase, size_t *rewrapped);
+int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
+int phi_keyring_field_encrypt(phi_keyring *keyring, const char *purpose, int32_t mode,
+                              const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+int phi_keyring_field_decrypt(phi_keyring *keyring, const char *purpose,
+                              const uint8_t *envelope, size_t envelope_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+int phi_keyring_field_encrypt_batch(phi_keyring *keyring, const char *purpose, int32_t mode,
+                                    const uint8_t *values, const size_t *value_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens);
+int phi_keyring_field_decrypt_batch(phi_keyring *keyring, const char *purpose,
+                                    const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+int phi_keyring_search(phi_keyring *keyring, const char *purpose, const uint8_t *plaintext, size_t plaintext_len,
+                       const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens, size_t *count);
 """
 
 LIBRARY_ENV = "PHICRYPTO_LIBRARY"

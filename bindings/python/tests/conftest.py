@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import phicrypto
+# The native runtime reads the environment once, when the library starts: KEKs for the keyring tests
+# must be in place before phicrypto is imported.
+os.environ.setdefault("PHICRYPTO_TEST_KEK", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+os.environ.setdefault("PHICRYPTO_TEST_KEK2", "HxwdHhobGBkWFxQVEhMQEQ4PDA0KCwgJBgcEBQIDAAE=")
+
+import phicrypto  # noqa: E402
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
