@@ -7,6 +7,18 @@ const string PhiPython = "/usr/bin/python3";
 FilePath PhiWheelFile() => GetFiles(artifacts.FullPath + "/phicrypto-*.whl").OrderBy(f => f.FullPath).LastOrDefault()
     ?? throw new Exception("no phicrypto wheel in artifacts/");
 
+// A fresh venv over Debian's packages (--system-site-packages: cffi, pytest, cryptography...) with the
+// wheel just built installed from the file alone (no index). Returns its python.
+string PhiVenvWithWheel()
+{
+    var venv = artifacts.Combine("obj/python-venv");
+    if (DirectoryExists(venv)) DeleteDirectory(venv, new DeleteDirectorySettings { Recursive = true, Force = true });
+    PhiRun(PhiPython, $"-m venv --system-site-packages \"{venv}\"");
+    var python = venv.CombineWithFilePath("bin/python").FullPath;
+    PhiRun(python, $"-m pip install --no-deps --no-index --force-reinstall \"{PhiWheelFile()}\"");
+    return python;
+}
+
 Task("Wheel")
     .Description("Builds the phicrypto platform wheel into artifacts/")
     .IsDependentOn("Native")
@@ -41,18 +53,30 @@ Task("Test-Python")
     .Does(() =>
 {
     var junit = testResults.CombineWithFilePath("python.xml");
-    var venv = artifacts.Combine("obj/python-venv");
     var run = artifacts.Combine("obj/python-run"); // cwd: keeps .hypothesis and sys.path out of the source tree
     try
     {
-        if (DirectoryExists(venv)) DeleteDirectory(venv, new DeleteDirectorySettings { Recursive = true, Force = true });
         EnsureDirectoryExists(run);
-        PhiRun(PhiPython, $"-m venv --system-site-packages \"{venv}\"");
-        var python = venv.CombineWithFilePath("bin/python").FullPath;
-        PhiRun(python, $"-m pip install --no-deps --no-index --force-reinstall \"{PhiWheelFile()}\"");
+        var python = PhiVenvWithWheel();
         PhiRun(python, $"-m pytest \"{root.Combine("bindings/python/tests")}\" -p no:cacheprovider -ra --junitxml=\"{junit}\"", run,
             new Dictionary<string, string> { ["PHICRYPTO_REPO"] = root.FullPath, ["PHICRYPTO_LIBRARY"] = "" });
     }
     catch (Exception e) { Warning($"Python tests: {e.Message}"); }
     summary.AddJUnit(junit, "Python (pytest)");
+});
+
+Task("Bench-Python")
+    .Description("phicrypto vs python3-cryptography side by side (bench/python) into artifacts/bench/python.md")
+    .IsDependentOn("Wheel")
+    .IsDependeeOf("Bench")
+    .Does(() =>
+{
+    var output = artifacts.Combine("bench");
+    EnsureDirectoryExists(output);
+    var run = artifacts.Combine("obj/python-run");
+    EnsureDirectoryExists(run);
+    var phicrypt = artifacts.CombineWithFilePath("bin/phicrypt");
+    var cli = FileExists(phicrypt) ? $" --phicrypt \"{phicrypt}\"" : "";
+    PhiRun(PhiVenvWithWheel(), $"\"{root.CombineWithFilePath("bench/python/bench_python.py")}\" --out \"{output.CombineWithFilePath("python.md")}\"{cli}", run,
+        new Dictionary<string, string> { ["PHICRYPTO_LIBRARY"] = "" });
 });

@@ -18,6 +18,13 @@ internal static class Handles
             ?? throw new ArgumentException($"{name} is not a {typeof(T).Name} handle");
     }
 
+    /// <summary>Checks the handle is a <typeparamref name="T"/>, then frees it. NULL is a no-op.</summary>
+    internal static void Release<T>(nint handle, string name) where T : class
+    {
+        if (handle != 0) Get<T>(handle, name);
+        Free(handle);
+    }
+
     /// <summary>Disposes the object behind the handle and releases the handle. NULL is a no-op.</summary>
     internal static void Free(nint handle)
     {

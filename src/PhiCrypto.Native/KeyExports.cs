@@ -66,8 +66,7 @@ internal static unsafe class KeyExports
     {
         try
         {
-            if (key != 0) Handles.Get<NativeKey>(key, "key");
-            Handles.Free(key);
+            Handles.Release<NativeKey>(key, "key");
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }

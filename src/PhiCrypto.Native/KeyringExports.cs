@@ -37,8 +37,7 @@ internal static unsafe class KeyringExports
     {
         try
         {
-            if (keyring != 0) Handles.Get<Keyring>(keyring, "keyring");
-            Handles.Free(keyring);
+            Handles.Release<Keyring>(keyring, "keyring");
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }

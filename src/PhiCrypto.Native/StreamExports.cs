@@ -203,8 +203,7 @@ internal static unsafe class StreamExports
     {
         try
         {
-            if (stream != 0) Handles.Get<PushStream>(stream, "stream");
-            Handles.Free(stream);
+            Handles.Release<PushStream>(stream, "stream");
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
@@ -276,8 +275,7 @@ internal static unsafe class StreamExports
     {
         try
         {
-            if (reader != 0) Handles.Get<NativeReader>(reader, "reader");
-            Handles.Free(reader);
+            Handles.Release<NativeReader>(reader, "reader");
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
