@@ -69,3 +69,20 @@ def test_libsodium_ships_beside_the_library_and_is_found_through_origin() -> Non
     dynamic = subprocess.run([readelf, "-d", str(library)], check=True, capture_output=True, text=True).stdout
     assert "[libsodium.so]" in dynamic and "[$ORIGIN]" in dynamic
     assert "NODELETE" in dynamic  # never unmapped under the runtime's threads
+
+
+def test_the_installed_wheel_is_what_runs() -> None:
+    """Under the Test target (PHICRYPTO_EXPECT_WHEEL=1) the package must come from the venv with its
+    own bundled library and pre-parsed declarations, never from the source tree."""
+    import os
+
+    import phicrypto
+    from phicrypto import _ffi
+
+    if os.environ.get("PHICRYPTO_EXPECT_WHEEL") != "1":
+        assert _ffi.library_path()  # a checkout run: nothing more to say about packaging
+        return
+    package = os.path.dirname(phicrypto.__file__)
+    assert "site-packages" in package
+    assert _ffi.library_path() == os.path.join(package, "libphicrypto.so")
+    assert _ffi.PREPARSED
