@@ -2,7 +2,8 @@
  * phicrypto.h - the C ABI of PhiCryptoCore (libphicrypto.so).
  *
  * Application-layer encryption for protected health information: field envelopes (AES-256-GCM
- * randomized, AES-256-SIV deterministic), key generation and AES key wrap (NIST SP 800-38F).
+ * randomized, AES-256-SIV deterministic), key generation and AES key wrap (NIST SP 800-38F),
+ * keyrings of versioned keys, and streaming files in the AWS Encryption SDK message format v2.
  * The library is a NativeAOT build of the C# core; it needs libc, OpenSSL 3 (loaded at run time) and
  * the libsodium.so shipped beside it (found through rpath $ORIGIN).
  *
@@ -23,8 +24,9 @@
  *           (NULL, &len with len = 0) is a size query. Strings are NUL-terminated UTF-8; for string
  *           outputs the length counts the NUL.
  *
- *  Handles  Keys are opaque handles (phi_key *) created by the library and released with
- *           phi_key_free. Key bytes cross this ABI only through phi_key_import / phi_key_export.
+ *  Handles  Keys, keyrings, push streams and readers are opaque handles (phi_key *, phi_keyring *,
+ *           phi_stream *, phi_reader *) created by the library and released with their _free
+ *           function. Key bytes cross this ABI only through phi_key_import / phi_key_export.
  *           Passing a handle of another kind returns PHI_ERR_INVALID_ARGUMENT. Using a handle after
  *           freeing it is undefined behaviour, as with free().
  *
@@ -32,6 +34,10 @@
  *           The one exception: do not free a handle while another thread is still using it.
  *
  *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1.
+ *
+ *  Process  The library never unloads (linked -z nodelete: its runtime threads outlive dlclose).
+ *           Its runtime reads environment variables once, at the first call: set PHICRYPTO_*
+ *           variables before that.
  */
 #ifndef PHICRYPTO_H
 #define PHICRYPTO_H
