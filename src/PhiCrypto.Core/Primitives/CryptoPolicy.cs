@@ -22,6 +22,20 @@ public static class CryptoPolicy
     /// <summary>Turns FIPS mode on for the rest of the process. It cannot be turned off again.</summary>
     public static void EnableFips() => s_fips = true;
 
+    /// <summary>Tests only: sets FIPS mode until the result is disposed, then restores it. Tests using it
+    /// must not run in parallel with others (the policy is process-wide).</summary>
+    internal static IDisposable OverrideForTests(bool fips)
+    {
+        bool previous = s_fips;
+        s_fips = fips;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(bool previous) : IDisposable
+    {
+        public void Dispose() => s_fips = previous;
+    }
+
     /// <summary>The AES-GCM backend new keys use under the current policy.</summary>
     public static AeadBackend DefaultAeadBackend =>
         s_fips || !global::NSec.Cryptography.Aes256Gcm.IsSupported ? AeadBackend.OpenSsl : AeadBackend.Sodium;
