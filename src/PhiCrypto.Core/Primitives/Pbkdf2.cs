@@ -12,7 +12,7 @@ public static class Pbkdf2
 {
     public const string AlgorithmName = "PBKDF2-HMAC-SHA256";
     public const int SaltSize = 16;
-    public const int MinCalibratedIterations = 100_000; // OWASP 2023 floor for PBKDF2-HMAC-SHA256 is 600,000; the clock decides above this
+    public const int MinCalibratedIterations = 100_000; // a floor in case the clock misreads a loaded machine
     private const double TargetMilliseconds = 150;
 
     private static readonly Lazy<int> s_calibrated = new(Measure, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -73,8 +73,8 @@ public sealed record Pbkdf2Parameters : PassphraseKdfParameters
 
     public override SecretKey DeriveKey(ReadOnlySpan<byte> passphrase, int size = 32)
     {
-        Span<byte> raw = stackalloc byte[SecretKey.MaxSize];
         if (size is < 16 or > SecretKey.MaxSize) throw new ArgumentOutOfRangeException(nameof(size), "key size must be 16 to 64 bytes");
+        Span<byte> raw = stackalloc byte[SecretKey.MaxSize];
         try
         {
             Pbkdf2.DeriveBytes(passphrase, Salt, Iterations, raw[..size]);
