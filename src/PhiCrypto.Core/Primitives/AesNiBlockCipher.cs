@@ -109,7 +109,8 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         Block.Store(s, state);
     }
 
-    // Four blocks in flight keep the AES unit's pipeline busy.
+    // Four blocks in flight keep the AES unit's pipeline busy, the last (partial) group included:
+    // four blocks cost about what one does.
     public override void Ctr64(ReadOnlySpan<byte> counter, ReadOnlySpan<byte> input, Span<byte> output)
     {
         Debug.Assert(output.Length == input.Length);
@@ -117,8 +118,8 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         int nr = rk.Length - 1;
         ulong hi = BinaryPrimitives.ReadUInt64LittleEndian(counter);
         ulong lo = BinaryPrimitives.ReadUInt64BigEndian(counter[8..]);
-        int off = 0;
-        for (; off + 4 * BlockSize <= input.Length; off += 4 * BlockSize, lo += 4)
+        Span<byte> ks = stackalloc byte[4 * BlockSize];
+        for (int off = 0; off < input.Length; off += 4 * BlockSize, lo += 4)
         {
             var b0 = CounterBlock(hi, lo) ^ rk[0];
             var b1 = CounterBlock(hi, lo + 1) ^ rk[0];
@@ -131,20 +132,17 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
                 b2 = X86Aes.Encrypt(b2, k); b3 = X86Aes.Encrypt(b3, k);
             }
             var last = rk[nr];
-            Block.Store(X86Aes.EncryptLast(b0, last) ^ Block.Load(input[off..]), output[off..]);
-            Block.Store(X86Aes.EncryptLast(b1, last) ^ Block.Load(input[(off + 16)..]), output[(off + 16)..]);
-            Block.Store(X86Aes.EncryptLast(b2, last) ^ Block.Load(input[(off + 32)..]), output[(off + 32)..]);
-            Block.Store(X86Aes.EncryptLast(b3, last) ^ Block.Load(input[(off + 48)..]), output[(off + 48)..]);
+            Block.Store(X86Aes.EncryptLast(b0, last), ks);
+            Block.Store(X86Aes.EncryptLast(b1, last), ks[16..]);
+            Block.Store(X86Aes.EncryptLast(b2, last), ks[32..]);
+            Block.Store(X86Aes.EncryptLast(b3, last), ks[48..]);
+            int n = Math.Min(4 * BlockSize, input.Length - off);
+            int i = 0;
+            for (; i + BlockSize <= n; i += BlockSize)
+                Block.Store(Block.Load(ks[i..]) ^ Block.Load(input[(off + i)..]), output[(off + i)..]);
+            for (; i < n; i++) output[off + i] = (byte)(input[off + i] ^ ks[i]);
         }
-        for (; off + BlockSize <= input.Length; off += BlockSize, lo++)
-            Block.Store(AesNi.Encrypt(CounterBlock(hi, lo), rk) ^ Block.Load(input[off..]), output[off..]);
-        if (off < input.Length)
-        {
-            Span<byte> ks = stackalloc byte[BlockSize];
-            Block.Store(AesNi.Encrypt(CounterBlock(hi, lo), rk), ks);
-            for (int i = off; i < input.Length; i++) output[i] = (byte)(input[i] ^ ks[i - off]);
-            CryptographicOperations.ZeroMemory(ks);
-        }
+        CryptographicOperations.ZeroMemory(ks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

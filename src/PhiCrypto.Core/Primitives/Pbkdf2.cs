@@ -27,7 +27,7 @@ public static partial class Pbkdf2
     public static Pbkdf2Parameters CreateParameters(int? iterations = null)
     {
         var salt = new byte[SaltSize];
-        RandomNumberGenerator.Fill(salt);
+        SecureRandom.Fill(salt);
         return new Pbkdf2Parameters(iterations ?? Calibrate(), salt);
     }
 
@@ -67,7 +67,7 @@ public static partial class Pbkdf2
     {
         Span<byte> password = stackalloc byte[16], salt = stackalloc byte[SaltSize], output = stackalloc byte[32];
         RandomNumberGenerator.Fill(password);
-        RandomNumberGenerator.Fill(salt);
+        SecureRandom.Fill(salt);
         DeriveBytes(password, salt, 1_000, output); // warm up OpenSSL
         const int probe = 50_000;
         double best = double.MaxValue;

@@ -62,6 +62,22 @@ public class PrimitiveTests
         Assert.Throws<AuthenticationFailedException>(() => siv.Decrypt(new byte[20], ReadOnlySpan<byte>.Empty));
     }
 
+    [Fact] // lengths around the block, 4-block group and 256-byte OpenSSL chunk edges
+    public void SivBackendsAgreeOnLongInputs()
+    {
+        var key = RandomNumberGenerator.GetBytes(64);
+        using var fast = Aes256Siv.Create(key);
+        using var openSsl = Aes256Siv.Create(key, forceOpenSsl: true);
+        foreach (int n in new[] { 0, 1, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1000, 4099, 65_537 })
+        {
+            var pt = RandomNumberGenerator.GetBytes(n);
+            var ad = RandomNumberGenerator.GetBytes(n / 3);
+            var a = fast.Encrypt(pt, ad);
+            Assert.Equal(a, openSsl.Encrypt(pt, ad));
+            Assert.Equal(pt, openSsl.Decrypt(a, ad));
+        }
+    }
+
     [Fact]
     public void SivIsThreadSafe()
     {
