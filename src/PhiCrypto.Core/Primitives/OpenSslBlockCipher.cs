@@ -3,7 +3,6 @@
 // context is set up once; TransformBlock on ECB keeps no state between calls, so a worker is reused
 // across messages. A transform is not thread-safe: a small pool of workers serves concurrent callers.
 // Counter blocks are batched into one TransformBlock call per chunk; CBC-MAC goes block by block.
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 
@@ -13,8 +12,7 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
 {
     private const int Chunk = 256; // bytes of counter blocks per OpenSSL call
     private readonly System.Security.Cryptography.Aes _aes;
-    private readonly ConcurrentBag<Worker> _pool = new();
-    private volatile bool _disposed;
+    private readonly InstancePool<Worker> _pool;
 
     public OpenSslBlockCipher(ReadOnlySpan<byte> key)
     {
@@ -23,6 +21,7 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
         _aes.Mode = CipherMode.ECB;
         _aes.Padding = PaddingMode.None;
         _aes.SetKey(key);
+        _pool = new InstancePool<Worker>(() => new Worker(_aes.CreateEncryptor()));
     }
 
     public override bool IsHardware => false;
@@ -81,23 +80,17 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
         finally { Return(w); }
     }
 
-    private Worker Rent()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _pool.TryTake(out var w) ? w : new Worker(_aes.CreateEncryptor());
-    }
+    private Worker Rent() => _pool.Rent();
 
     private void Return(Worker w)
     {
         CryptographicOperations.ZeroMemory(w.Out); // keystream and MAC states do not outlive the call
-        if (_disposed || _pool.Count >= Environment.ProcessorCount * 2) w.Dispose();
-        else _pool.Add(w);
+        _pool.Return(w);
     }
 
     public override void Dispose()
     {
-        _disposed = true;
-        while (_pool.TryTake(out var w)) w.Dispose();
+        _pool.Dispose();
         _aes.Dispose();
     }
 
