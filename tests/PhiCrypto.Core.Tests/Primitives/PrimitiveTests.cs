@@ -78,17 +78,26 @@ public class PrimitiveTests
         }
     }
 
-    [Fact]
-    public void SivIsThreadSafe()
+    [Theory] // the OpenSSL paths share pooled, non-thread-safe OpenSSL objects between threads
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SivAndGcmAreThreadSafe(bool openSsl)
     {
-        using var siv = Aes256Siv.Create(RandomNumberGenerator.GetBytes(64));
+        var key = RandomNumberGenerator.GetBytes(64);
+        using var siv = Aes256Siv.Create(key, openSsl);
+        using var gcm = Aes256Gcm.Create(key.AsSpan(0, 32), openSsl ? AeadBackend.OpenSsl : CryptoPolicy.DefaultAeadBackend);
+        var nonce = new byte[12];
         var inputs = Enumerable.Range(0, 64).Select(i => RandomNumberGenerator.GetBytes(i * 7)).ToArray();
         var expected = inputs.Select(p => siv.Encrypt(p, "ad"u8)).ToArray();
-        Parallel.For(0, 2000, i =>
+        var expectedGcm = inputs.Select(p => { var c = new byte[p.Length + 16]; gcm.Encrypt(nonce, p, "ad"u8, c); return c; }).ToArray();
+        Parallel.For(0, 4000, i =>
         {
             int k = i % inputs.Length;
             Assert.Equal(expected[k], siv.Encrypt(inputs[k], "ad"u8));
             Assert.Equal(inputs[k], siv.Decrypt(expected[k], "ad"u8));
+            var c = new byte[inputs[k].Length + 16];
+            gcm.Encrypt(nonce, inputs[k], "ad"u8, c);
+            Assert.Equal(expectedGcm[k], c);
         });
     }
 
