@@ -1,5 +1,6 @@
 // FsCheck properties: the two AES-GCM backends agree byte for byte; AES-SIV round-trips and its two
-// block backends agree; every single-bit flip is rejected; KWP round-trips; streaming CMAC equals one-shot.
+// block backends agree; every single-bit flip is rejected; KWP round-trips and matches .NET's own KWP;
+// streaming CMAC equals one-shot.
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -88,6 +89,16 @@ public class PrimitiveProperties
         var wrapped = AesKeyWrap.WrapPadded(kek.Bytes, key.Get);
         return wrapped.Length == AesKeyWrap.WrappedLengthPadded(key.Get.Length)
             && AesKeyWrap.UnwrapPadded(kek.Bytes, wrapped).AsSpan().SequenceEqual(key.Get);
+    }
+
+    [Property] // .NET 10's own RFC 5649 implementation as an independent reference, both ways
+    public bool KwpMatchesTheBcl(Key32 kek, NonEmptyArray<byte> key)
+    {
+        using var bcl = System.Security.Cryptography.Aes.Create();
+        bcl.Key = kek.Bytes;
+        var ours = AesKeyWrap.WrapPadded(kek.Bytes, key.Get);
+        return ours.AsSpan().SequenceEqual(bcl.EncryptKeyWrapPadded(key.Get))
+            && bcl.DecryptKeyWrapPadded(ours).AsSpan().SequenceEqual(key.Get);
     }
 
     [Property]
