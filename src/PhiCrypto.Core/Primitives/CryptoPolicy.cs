@@ -19,7 +19,8 @@ public static class CryptoPolicy
     /// <summary>True when FIPS mode is on: OpenSSL only, approved algorithms only.</summary>
     public static bool FipsMode => s_fips;
 
-    /// <summary>Turns FIPS mode on for the rest of the process. It cannot be turned off again.</summary>
+    /// <summary>Turns FIPS mode on for the rest of the process. It cannot be turned off again. Keyed objects
+    /// choose their backend when created, so call this before creating any key.</summary>
     public static void EnableFips() => s_fips = true;
 
     /// <summary>Tests only: sets FIPS mode until the result is disposed, then restores it. Tests using it
