@@ -84,7 +84,8 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
 
     private void Return(Worker w)
     {
-        CryptographicOperations.ZeroMemory(w.Out); // keystream and MAC states do not outlive the call
+        CryptographicOperations.ZeroMemory(w.In);  // plaintext, keystream and MAC states
+        CryptographicOperations.ZeroMemory(w.Out); // do not outlive the call
         _pool.Return(w);
     }
 
