@@ -330,6 +330,19 @@ int phi_keyring_field_decrypt_batch(phi_keyring *keyring, const char *purpose,
                                     const uint8_t *ad, size_t ad_len,
                                     uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
 
+/* Streams under keyring keys: as phi_stream_encrypt_fd / phi_stream_decrypt_fd / the push streams /
+ * phi_reader_open_fd, but each message's data key is wrapped under the active DEK version of
+ * `purpose` (raw AES keyring form, key namespace "phicrypto", key name "purpose/vN"), and decryption
+ * uses whichever version the message names, if that version may still decrypt. Rotating the purpose
+ * never re-encrypts files. Free streams and readers before their keyring. */
+int phi_keyring_stream_encrypt_fd(phi_keyring *keyring, const char *purpose, int in_fd, int out_fd, size_t frame_length,
+                                  const char *context_json, int32_t flags, uint64_t *plaintext_len);
+int phi_keyring_stream_decrypt_fd(phi_keyring *keyring, int in_fd, int out_fd, char *context_json, size_t *context_len);
+int phi_keyring_encryptor_new(phi_keyring *keyring, const char *purpose, size_t frame_length, const char *context_json,
+                              int32_t flags, phi_stream **stream);
+int phi_keyring_decryptor_new(phi_keyring *keyring, phi_stream **stream);
+int phi_keyring_reader_open_fd(phi_keyring *keyring, int fd, phi_reader **reader);
+
 /* The deterministic envelopes of `plaintext` under every version of `purpose` that can still
  * decrypt, newest first: search a column with "value IN (...)" across rotations. Packed into out
  * with out_lens[i] each; *count: capacity of out_lens in, number of envelopes out. Too small a count

@@ -1,5 +1,6 @@
 /* Keyrings through the C ABI: a JSON file store under an environment KEK; purposes, rotation
  * without re-encryption, search across versions, KEK rotation, wrong KEK, batches, listing. */
+#include <fcntl.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -66,10 +67,34 @@ int main(void)
     CHECK(strstr(json, "\"state\":\"deactivated\"") && strstr(json, "\"state\":\"active\"") && strstr(json, PURPOSE));
     free(json);
 
+    /* files under the keyring: written under files/v1, still read after a rotation */
+    OK(phi_keyring_add_purpose(kr, "files", NULL));
+    char in_name[160], enc_name[160], out_name[160];
+    snprintf(in_name, sizeof in_name, "%s/in", dir);
+    snprintf(enc_name, sizeof enc_name, "%s/enc", dir);
+    snprintf(out_name, sizeof out_name, "%s/out", dir);
+    FILE *f = fopen(in_name, "wb");
+    CHECK(f && fwrite("a scanned document", 1, 18, f) == 18 && fclose(f) == 0);
+    int in_fd = open(in_name, O_RDONLY), enc_fd = open(enc_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    OK(phi_keyring_stream_encrypt_fd(kr, "files", in_fd, enc_fd, 0, NULL, 0, NULL));
+    OK(phi_keyring_rotate(kr, "files", NULL));
+    CHECK(lseek(enc_fd, 0, SEEK_SET) == 0);
+    int out_fd = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    OK(phi_keyring_stream_decrypt_fd(kr, enc_fd, out_fd, NULL, NULL));
+    char back[32];
+    CHECK(pread(out_fd, back, sizeof back, 0) == 18 && memcmp(back, "a scanned document", 18) == 0);
+    phi_reader *reader;
+    OK(phi_keyring_reader_open_fd(kr, enc_fd, &reader));
+    size_t n = 7;
+    OK(phi_reader_read(reader, 2, (uint8_t *)back, &n));
+    CHECK(n == 7 && memcmp(back, "scanned", 7) == 0);
+    OK(phi_reader_free(reader));
+    close(in_fd); close(enc_fd); close(out_fd);
+
     /* KEK rotation: records re-wrapped; the old KEK no longer opens the keyring */
     size_t rewrapped = 0;
     OK(phi_keyring_rewrap(kr, "env:PHI_TEST_KEK2", NULL, &rewrapped));
-    CHECK(rewrapped == 2);
+    CHECK(rewrapped == 4);
     OK(phi_keyring_free(kr));
     FAILS(PHI_ERR_WRONG_KEK, phi_keyring_open(path, "env:PHI_TEST_KEK", NULL, 0, &kr));
     CHECK(kr == NULL);

@@ -215,6 +215,46 @@ internal static unsafe class KeyringExports
         catch (Exception e) { return Abi.Fail(e); }
     }
 
+    // ---- streams under keyring DEKs (see KeyringDataKeys)
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_stream_encrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int StreamEncryptFd(nint keyring, byte* purpose, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
+    {
+        try
+        {
+            using var keys = new KeyringDataKeys(Handles.Get<Keyring>(keyring, "keyring"), Purpose(purpose));
+            StreamExports.EncryptFdCore(keys, inFd, outFd, frameLength, contextJson, flags, plaintextLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_stream_decrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int StreamDecryptFd(nint keyring, int inFd, int outFd, byte* contextJson, nuint* contextJsonLength)
+    {
+        try
+        {
+            using var keys = new KeyringDataKeys(Handles.Get<Keyring>(keyring, "keyring"), null);
+            StreamExports.DecryptFdCore(keys, inFd, outFd, contextJson, contextJsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_encryptor_new", CallConvs = [typeof(CallConvCdecl)])]
+    private static int EncryptorNew(nint keyring, byte* purpose, nuint frameLength, byte* contextJson, int flags, nint* stream) =>
+        StreamExports.NewStream(stream, () => new KeyringDataKeys(Handles.Get<Keyring>(keyring, "keyring"), Purpose(purpose)),
+            w => new PushEncryptor((IDisposable)w, StreamExports.EncryptOptions(w, frameLength, contextJson, flags)));
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_decryptor_new", CallConvs = [typeof(CallConvCdecl)])]
+    private static int DecryptorNew(nint keyring, nint* stream) =>
+        StreamExports.NewStream(stream, () => new KeyringDataKeys(Handles.Get<Keyring>(keyring, "keyring"), null),
+            w => new PushDecryptor((IDisposable)w, StreamExports.DecryptOptions(w)));
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_reader_open_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderOpen(nint keyring, int fd, nint* reader) =>
+        StreamExports.OpenReader(reader, fd, () => new KeyringDataKeys(Handles.Get<Keyring>(keyring, "keyring"), null));
+
     [UnmanagedCallersOnly(EntryPoint = "phi_keyring_search", CallConvs = [typeof(CallConvCdecl)])]
     private static int Search(nint keyring, byte* purpose, byte* plaintext, nuint plaintextLength, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths, nuint* count)

@@ -92,11 +92,11 @@ internal abstract class PushStream : IDisposable
 /// <summary>Encrypts pushed plaintext into a message, synchronously on the caller's thread.</summary>
 internal sealed class PushEncryptor : PushStream
 {
-    private readonly RawAesKeyring _wrapper;
+    private readonly IDisposable _wrapper;
     private readonly MessageEncryptStream _stream;
     private readonly IReadOnlyDictionary<string, string> _context;
 
-    public PushEncryptor(RawAesKeyring wrapper, MessageEncryptOptions options)
+    public PushEncryptor(IDisposable wrapper, MessageEncryptOptions options)
     {
         _wrapper = wrapper;
         _context = options.EncryptionContext;
@@ -127,7 +127,7 @@ internal sealed class PushEncryptor : PushStream
 /// </summary>
 internal sealed class PushDecryptor : PushStream
 {
-    private readonly RawAesKeyring _wrapper;
+    private readonly IDisposable _wrapper;
     private readonly MessageDecryptOptions _options;
     private readonly PendingOutput _input = new();
     private readonly Thread _worker;
@@ -135,7 +135,7 @@ internal sealed class PushDecryptor : PushStream
     private Exception? _failure;
     private IReadOnlyDictionary<string, string>? _context;
 
-    public PushDecryptor(RawAesKeyring wrapper, MessageDecryptOptions options)
+    public PushDecryptor(IDisposable wrapper, MessageDecryptOptions options)
     {
         _wrapper = wrapper;
         _options = options;
@@ -276,7 +276,7 @@ internal sealed class PushDecryptor : PushStream
 }
 
 /// <summary>Random access to the plaintext of a message in a seekable file. Reads are serialized.</summary>
-internal sealed class NativeReader(FileStream file, RawAesKeyring wrapper, SeekableMessageReader reader) : IDisposable
+internal sealed class NativeReader(FileStream file, IDisposable wrapper, SeekableMessageReader reader) : IDisposable
 {
     public long Length { get { lock (reader) return reader.PlaintextLength; } }
     public IReadOnlyDictionary<string, string> Context => reader.EncryptionContext;

@@ -15,7 +15,7 @@ internal static unsafe class StreamExports
     private static RawAesKeyring Wrapper(nint key) =>
         new(RawAesKeyring.DefaultNamespace, RawAesKeyring.DefaultKeyName, Handles.Get<NativeKey>(key, "key").Secret);
 
-    private static MessageEncryptOptions EncryptOptions(RawAesKeyring wrapper, nuint frameLength, byte* contextJson, int flags)
+    internal static MessageEncryptOptions EncryptOptions(IDataKeyWrapper wrapper, nuint frameLength, byte* contextJson, int flags)
     {
         if ((flags & ~FlagSigned) != 0) throw new ArgumentException("unknown flags");
         return new MessageEncryptOptions
@@ -27,7 +27,7 @@ internal static unsafe class StreamExports
         };
     }
 
-    private static MessageDecryptOptions DecryptOptions(RawAesKeyring wrapper) => new() { Wrappers = [wrapper] };
+    internal static MessageDecryptOptions DecryptOptions(IDataKeyWrapper wrapper) => new() { Wrappers = [wrapper] };
 
     private static void WriteContext(IReadOnlyDictionary<string, string>? context, byte* json, nuint* jsonLength)
     {
@@ -41,14 +41,19 @@ internal static unsafe class StreamExports
         try
         {
             using var wrapper = Wrapper(key);
-            var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
-            using var input = Fd.Open(inFd, FileAccess.Read);
-            using var output = Fd.Open(outFd, FileAccess.Write);
-            long total = MessagePipeline.Encrypt(input, output, options);
-            if (plaintextLength != null) *plaintextLength = (ulong)total;
+            EncryptFdCore(wrapper, inFd, outFd, frameLength, contextJson, flags, plaintextLength);
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    internal static void EncryptFdCore(IDataKeyWrapper wrapper, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
+    {
+        var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
+        using var input = Fd.Open(inFd, FileAccess.Read);
+        using var output = Fd.Open(outFd, FileAccess.Write);
+        long total = MessagePipeline.Encrypt(input, output, options);
+        if (plaintextLength != null) *plaintextLength = (ulong)total;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
@@ -57,13 +62,18 @@ internal static unsafe class StreamExports
         try
         {
             using var wrapper = Wrapper(key);
-            using var input = Fd.Open(inFd, FileAccess.Read);
-            using var output = Fd.Open(outFd, FileAccess.Write);
-            var header = MessagePipeline.Decrypt(input, output, DecryptOptions(wrapper));
-            WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
+            DecryptFdCore(wrapper, inFd, outFd, contextJson, contextJsonLength);
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    internal static void DecryptFdCore(IDataKeyWrapper wrapper, int inFd, int outFd, byte* contextJson, nuint* contextJsonLength)
+    {
+        using var input = Fd.Open(inFd, FileAccess.Read);
+        using var output = Fd.Open(outFd, FileAccess.Write);
+        var header = MessagePipeline.Decrypt(input, output, DecryptOptions(wrapper));
+        WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_range_fd", CallConvs = [typeof(CallConvCdecl)])]
@@ -102,42 +112,31 @@ internal static unsafe class StreamExports
     // ---- push mode
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_encryptor_new", CallConvs = [typeof(CallConvCdecl)])]
-    private static int EncryptorNew(nint key, nuint frameLength, byte* contextJson, int flags, nint* stream)
+    private static int EncryptorNew(nint key, nuint frameLength, byte* contextJson, int flags, nint* stream) =>
+        NewStream(stream, () => Wrapper(key), w => new PushEncryptor((IDisposable)w, EncryptOptions(w, frameLength, contextJson, flags)));
+
+    /// <summary>Makes a push stream over a wrapper that the stream then owns (disposed here on failure).</summary>
+    internal static int NewStream(nint* stream, Func<IDataKeyWrapper> wrapperFactory, Func<IDataKeyWrapper, PushStream> create)
     {
-        RawAesKeyring? wrapper = null;
+        IDataKeyWrapper? wrapper = null;
         try
         {
             if (stream == null) throw new ArgumentException("stream is NULL");
             *stream = 0;
-            wrapper = Wrapper(key);
-            *stream = Handles.New(new PushEncryptor(wrapper, EncryptOptions(wrapper, frameLength, contextJson, flags)));
+            wrapper = wrapperFactory();
+            *stream = Handles.New(create(wrapper));
             return 0;
         }
         catch (Exception e)
         {
-            wrapper?.Dispose();
+            (wrapper as IDisposable)?.Dispose();
             return Abi.Fail(e);
         }
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decryptor_new", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptorNew(nint key, nint* stream)
-    {
-        RawAesKeyring? wrapper = null;
-        try
-        {
-            if (stream == null) throw new ArgumentException("stream is NULL");
-            *stream = 0;
-            wrapper = Wrapper(key);
-            *stream = Handles.New(new PushDecryptor(wrapper, DecryptOptions(wrapper)));
-            return 0;
-        }
-        catch (Exception e)
-        {
-            wrapper?.Dispose();
-            return Abi.Fail(e);
-        }
-    }
+    private static int DecryptorNew(nint key, nint* stream) =>
+        NewStream(stream, () => Wrapper(key), w => new PushDecryptor((IDisposable)w, DecryptOptions(w)));
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_push", CallConvs = [typeof(CallConvCdecl)])]
     private static int Push(nint stream, byte* input, nuint inputLength)
@@ -212,24 +211,27 @@ internal static unsafe class StreamExports
     // ---- random access
 
     [UnmanagedCallersOnly(EntryPoint = "phi_reader_open_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int ReaderOpen(nint key, int fd, nint* reader)
+    private static int ReaderOpen(nint key, int fd, nint* reader) => OpenReader(reader, fd, () => Wrapper(key));
+
+    /// <summary>Opens a reader over a wrapper that the reader then owns (disposed here on failure).</summary>
+    internal static int OpenReader(nint* reader, int fd, Func<IDataKeyWrapper> wrapperFactory)
     {
-        RawAesKeyring? wrapper = null;
+        IDataKeyWrapper? wrapper = null;
         FileStream? file = null;
         try
         {
             if (reader == null) throw new ArgumentException("reader is NULL");
             *reader = 0;
-            wrapper = Wrapper(key);
+            wrapper = wrapperFactory();
             file = Fd.Open(fd, FileAccess.Read);
             var seekable = new SeekableMessageReader(file, DecryptOptions(wrapper), leaveOpen: true);
-            *reader = Handles.New(new NativeReader(file, wrapper, seekable));
+            *reader = Handles.New(new NativeReader(file, (IDisposable)wrapper, seekable));
             return 0;
         }
         catch (Exception e)
         {
             file?.Dispose();
-            wrapper?.Dispose();
+            (wrapper as IDisposable)?.Dispose();
             return Abi.Fail(e);
         }
     }

@@ -80,6 +80,13 @@ int phi_keyring_field_decrypt_batch(phi_keyring *keyring, const char *purpose,
                                     const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
                                     const uint8_t *ad, size_t ad_len,
                                     uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+int phi_keyring_stream_encrypt_fd(phi_keyring *keyring, const char *purpose, int in_fd, int out_fd, size_t frame_length,
+                                  const char *context_json, int32_t flags, uint64_t *plaintext_len);
+int phi_keyring_stream_decrypt_fd(phi_keyring *keyring, int in_fd, int out_fd, char *context_json, size_t *context_len);
+int phi_keyring_encryptor_new(phi_keyring *keyring, const char *purpose, size_t frame_length, const char *context_json,
+                              int32_t flags, phi_stream **stream);
+int phi_keyring_decryptor_new(phi_keyring *keyring, phi_stream **stream);
+int phi_keyring_reader_open_fd(phi_keyring *keyring, int fd, phi_reader **reader);
 int phi_keyring_search(phi_keyring *keyring, const char *purpose, const uint8_t *plaintext, size_t plaintext_len,
                        const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens, size_t *count);
 """

@@ -9,8 +9,9 @@ database (``postgresql://`` URL); the KEK comes from the environment, a passphra
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
 from ._errors import ERR_BUFFER_TOO_SMALL, raise_for
 from ._fields import (
@@ -26,6 +27,7 @@ from ._fields import (
     _value,
 )
 from ._ffi import ffi, lib
+from ._streams import DEFAULT_CHUNK_SIZE, Context, EncryptedFile, decrypt_with, encrypt_with, open_with
 from ._util import Buffer, as_buffer
 
 CREATE = 1
@@ -236,6 +238,29 @@ class Keyring:
             raise_for(rc)
         lengths = ffi.unpack(out_lens, count[0])
         return [v for v in _unpack(ffi.buffer(out, out_len[0])[:], lengths, list(range(len(lengths))), len(lengths))]
+
+    # ---- files
+
+    def stream_encrypt(self, purpose: str, infile: IO[bytes], outfile: IO[bytes], chunk_size: int = DEFAULT_CHUNK_SIZE,
+                       context: Context | None = None, *, signed: bool = False) -> int:
+        """Like :func:`phicrypto.stream_encrypt`, with the message's data key wrapped under the active
+        version of ``purpose`` (key name "purpose/vN" in the header). Returns the plaintext bytes."""
+        handle, p = self._handle, _purpose(purpose)
+        return encrypt_with(infile, outfile, chunk_size, context, signed,
+                            lambda i, o, c, x, f, t: lib.phi_keyring_stream_encrypt_fd(handle, p, i, o, c, x, f, t),
+                            lambda c, x, f, out: lib.phi_keyring_encryptor_new(handle, p, c, x, f, out))
+
+    def stream_decrypt(self, infile: IO[bytes], outfile: IO[bytes]) -> Context:
+        """Like :func:`phicrypto.stream_decrypt`, with whichever key version the message names."""
+        handle = self._handle
+        return decrypt_with(infile, outfile,
+                            lambda i, o, b, n: lib.phi_keyring_stream_decrypt_fd(handle, i, o, b, n),
+                            lambda out: lib.phi_keyring_decryptor_new(handle, out))
+
+    def open_encrypted(self, path_or_fileobj: str | os.PathLike[str] | IO[bytes]) -> EncryptedFile:
+        """Like :func:`phicrypto.open_encrypted`, with whichever key version the file names."""
+        handle = self._handle
+        return open_with(path_or_fileobj, lambda fd, out: lib.phi_keyring_reader_open_fd(handle, fd, out))
 
     def __repr__(self) -> str:
         return "<phicrypto.Keyring closed>" if self._ptr is None else "<phicrypto.Keyring>"

@@ -91,6 +91,29 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key, chunk_size: 
     On failure ``outfile`` holds an incomplete message: discard it.
     """
     _check_key(key, "key")
+    handle = key.handle
+    return encrypt_with(infile, outfile, chunk_size, context, signed,
+                        lambda i, o, c, x, f, t: lib.phi_stream_encrypt_fd(handle, i, o, c, x, f, t),
+                        lambda c, x, f, out: lib.phi_stream_encryptor_new(handle, c, x, f, out))
+
+
+def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key) -> Context:
+    """Decrypts the message read from ``infile`` into ``outfile``; returns its authenticated
+    encryption context.
+
+    Every frame is verified before its plaintext is written. A truncated, reordered or altered
+    message raises (AuthenticationError or FormatError) and leaves ``outfile`` incomplete: discard it.
+    """
+    _check_key(key, "key")
+    handle = key.handle
+    return decrypt_with(infile, outfile,
+                        lambda i, o, b, n: lib.phi_stream_decrypt_fd(handle, i, o, b, n),
+                        lambda out: lib.phi_stream_decryptor_new(handle, out))
+
+
+def encrypt_with(infile: IO[bytes], outfile: IO[bytes], chunk_size: int, context: Context | None, signed: bool,
+                 by_fd: Any, new_encryptor: Any) -> int:
+    """stream_encrypt over any key source: ``by_fd`` and ``new_encryptor`` call the C ABI."""
     _check_binary(infile, "infile")
     _check_binary(outfile, "outfile")
     if not isinstance(chunk_size, int):
@@ -100,14 +123,14 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key, chunk_size: 
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
     if in_fd is not None and out_fd is not None:
         total = ffi.new("uint64_t *")
-        rc = lib.phi_stream_encrypt_fd(key.handle, in_fd, out_fd, chunk_size, ctx, flags, total)
+        rc = by_fd(in_fd, out_fd, chunk_size, ctx, flags, total)
         _resync(infile, in_fd)
         _resync(outfile, out_fd)
         if rc:
             raise_for(rc)
         return int(total[0])
     out = ffi.new("phi_stream **")
-    rc = lib.phi_stream_encryptor_new(key.handle, chunk_size, ctx, flags, out)
+    rc = new_encryptor(chunk_size, ctx, flags, out)
     if rc:
         raise_for(rc)
     with _PushStream(out[0]) as stream:
@@ -124,14 +147,8 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key, chunk_size: 
     return total_in
 
 
-def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key) -> Context:
-    """Decrypts the message read from ``infile`` into ``outfile``; returns its authenticated
-    encryption context.
-
-    Every frame is verified before its plaintext is written. A truncated, reordered or altered
-    message raises (AuthenticationError or FormatError) and leaves ``outfile`` incomplete: discard it.
-    """
-    _check_key(key, "key")
+def decrypt_with(infile: IO[bytes], outfile: IO[bytes], by_fd: Any, new_decryptor: Any) -> Context:
+    """stream_decrypt over any key source: ``by_fd`` and ``new_decryptor`` call the C ABI."""
     _check_binary(infile, "infile")
     _check_binary(outfile, "outfile")
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
@@ -140,14 +157,14 @@ def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key) -> Context:
         capacity = 4 * 1024 * 1024 + 64
         length = ffi.new("size_t *", capacity)
         buf = _raw_alloc("char[]", capacity)
-        rc = lib.phi_stream_decrypt_fd(key.handle, in_fd, out_fd, buf, length)
+        rc = by_fd(in_fd, out_fd, buf, length)
         _resync(infile, in_fd)
         _resync(outfile, out_fd)
         if rc:
             raise_for(rc)
         return json.loads(ffi.string(buf).decode("utf-8"))  # type: ignore[no-any-return]
     out = ffi.new("phi_stream **")
-    rc = lib.phi_stream_decryptor_new(key.handle, out)
+    rc = new_decryptor(out)
     if rc:
         raise_for(rc)
     with _PushStream(out[0]) as stream:
@@ -209,12 +226,13 @@ class EncryptedFile(io.RawIOBase):
     :func:`stream_decrypt` for that. Thread-safe reads are not guaranteed by io: one reader per thread.
     """
 
-    def __init__(self, fd: int, owned: bool, key: Key, source: object = None) -> None:
+    def __init__(self, fd: int, owned: bool, open_reader: Any, source: object = None) -> None:
+        # Made by open_encrypted() or Keyring.open_encrypted(); open_reader(fd, out) calls the C ABI.
         super().__init__()
         self._fd, self._owned, self._source = fd, owned, source
         self._pos = 0
         out = ffi.new("phi_reader **")
-        rc = lib.phi_reader_open_fd(key.handle, fd, out)
+        rc = open_reader(fd, out)
         if rc:
             if owned:
                 os.close(fd)
@@ -296,9 +314,15 @@ def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key
     binary file object. Accepts a path or a seekable binary file object with a descriptor (the
     object must stay open while the returned file is in use)."""
     _check_key(key, "key")
+    handle = key.handle
+    return open_with(path_or_fileobj, lambda fd, out: lib.phi_reader_open_fd(handle, fd, out))
+
+
+def open_with(path_or_fileobj: str | os.PathLike[str] | IO[bytes], open_reader: Any) -> EncryptedFile:
+    """open_encrypted over any key source: ``open_reader(fd, out)`` calls the C ABI."""
     if isinstance(path_or_fileobj, (str, bytes, os.PathLike)):
         fd = os.open(path_or_fileobj, os.O_RDONLY | os.O_CLOEXEC)
-        return EncryptedFile(fd, True, key)
+        return EncryptedFile(fd, True, open_reader)
     _check_binary(path_or_fileobj, "file")
     try:
         fd = path_or_fileobj.fileno()
@@ -306,7 +330,7 @@ def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key
         raise TypeError("open_encrypted needs a path or a file object with a descriptor (fileno())") from None
     if not path_or_fileobj.seekable():
         raise ValueError("open_encrypted needs a seekable file")
-    return EncryptedFile(fd, False, key, path_or_fileobj)
+    return EncryptedFile(fd, False, open_reader, path_or_fileobj)
 
 
 def inspect_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:

@@ -90,3 +90,32 @@ def test_closed_keyring(keyring: Keyring) -> None:
     keyring.close()
     with pytest.raises(ValueError):
         keyring.encrypt(SSN, b"x")
+
+
+def test_files_under_keyring_keys_survive_rotation(tmp_path: Path, keyring: Keyring) -> None:
+    import io
+
+    keyring.add_purpose("files")
+    plain = bytes(range(256)) * 1000
+    with open(tmp_path / "v1.enc", "wb") as dst:
+        keyring.stream_encrypt("files", io.BytesIO(plain), dst, context={"name": "scan.dcm"})
+    assert keyring.rotate("files") == 2
+    pushed = io.BytesIO()
+    keyring.stream_encrypt("files", io.BytesIO(plain), pushed, chunk_size=4096)
+    (tmp_path / "v2.enc").write_bytes(pushed.getvalue())
+    names = {phicrypto.inspect_encrypted(tmp_path / f"v{v}.enc")["encrypted_data_keys"][0]["provider_info"] for v in (1, 2)}
+    assert names == {"files/v1", "files/v2"}
+    for version in (1, 2):
+        with open(tmp_path / f"v{version}.enc", "rb") as src, open(tmp_path / "out", "wb") as dst:
+            keyring.stream_decrypt(src, dst)
+        assert (tmp_path / "out").read_bytes() == plain
+        out = io.BytesIO()
+        keyring.stream_decrypt(io.BytesIO((tmp_path / f"v{version}.enc").read_bytes()), out)
+        assert out.getvalue() == plain
+        with keyring.open_encrypted(tmp_path / f"v{version}.enc") as f:
+            f.seek(100_000)
+            assert f.read(5000) == plain[100_000:105_000]
+    other = Keyring.open(str(tmp_path / "other.json"), kek="env:PHICRYPTO_TEST_KEK", create=True)
+    with pytest.raises(phicrypto.KeyNotFoundError), open(tmp_path / "v1.enc", "rb") as src:
+        other.stream_decrypt(src, io.BytesIO())
+    other.close()

@@ -1,0 +1,41 @@
+// The streaming format's data keys under keyring DEKs: a message is encrypted under the active
+// version of a purpose (raw AES keyring form: namespace "phicrypto", key name "purpose/vN", so other
+// Encryption SDKs given that DEK can read it) and decrypted with whichever version an encrypted data
+// key names, if that version may still decrypt. Rotation therefore never re-encrypts files.
+using PhiCrypto.Keys;
+using PhiCrypto.Messages;
+using PhiCrypto.Primitives;
+
+namespace PhiCrypto.Native;
+
+internal sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
+{
+    private readonly Keyring _keyring;
+    private readonly RawAesKeyring? _active;
+
+    /// <summary>Decrypts with any version; encrypts under <paramref name="purpose"/>'s active one when given.</summary>
+    public KeyringDataKeys(Keyring keyring, string? purpose)
+    {
+        _keyring = keyring;
+        if (purpose is null) return;
+        var (keyName, _, key) = keyring.GetEncryptionKey(purpose);
+        using (key) _active = new RawAesKeyring(RawAesKeyring.DefaultNamespace, keyName, key);
+    }
+
+    public EncryptedDataKey Wrap(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> serializedContext) =>
+        (_active ?? throw new InvalidOperationException("no purpose to encrypt under")).Wrap(dataKey, serializedContext);
+
+    public bool TryUnwrap(EncryptedDataKey edk, ReadOnlySpan<byte> serializedContext, Span<byte> dataKey)
+    {
+        if (edk.ProviderId != RawAesKeyring.DefaultNamespace || !RawAesKeyring.TryParseProviderInfo(edk.ProviderInfo, out string keyName, out _))
+            return false;
+        SecretKey key;
+        try { key = _keyring.GetDecryptionKey(keyName); }
+        catch (KeyNotAvailableException) { return false; }
+        using (key)
+        using (var version = new RawAesKeyring(RawAesKeyring.DefaultNamespace, keyName, key))
+            return version.TryUnwrap(edk, serializedContext, dataKey);
+    }
+
+    public void Dispose() => _active?.Dispose();
+}
