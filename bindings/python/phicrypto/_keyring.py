@@ -28,7 +28,7 @@ from ._fields import (
 )
 from ._ffi import ffi, lib
 from ._streams import DEFAULT_CHUNK_SIZE, Context, EncryptedFile, decrypt_with, encrypt_with, open_with
-from ._util import Buffer, as_buffer
+from ._util import Buffer, as_buffer, call_for_text
 
 CREATE = 1
 _MAX_HEADER = 6  # a key version above 31 takes more header bytes
@@ -125,15 +125,7 @@ class Keyring:
         """The KEK's id and check value and every version of every purpose (or of ``purpose``),
         with states and timestamps. No key bytes."""
         p = ffi.NULL if purpose is None else _purpose(purpose)
-        length = ffi.new("size_t *", 16384)
-        buf = ffi.new("char[]", 16384)
-        rc = lib.phi_keyring_list(self._handle, p, buf, length)
-        if rc == ERR_BUFFER_TOO_SMALL:
-            buf = ffi.new("char[]", length[0])
-            rc = lib.phi_keyring_list(self._handle, p, buf, length)
-        if rc:
-            raise_for(rc)
-        return json.loads(ffi.string(buf).decode("utf-8"))  # type: ignore[no-any-return]
+        return json.loads(call_for_text(lib.phi_keyring_list, self._handle, p, guess=16384))  # type: ignore[no-any-return]
 
     @property
     def purposes(self) -> list[str]:

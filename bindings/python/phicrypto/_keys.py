@@ -4,9 +4,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ._errors import ERR_BUFFER_TOO_SMALL, raise_for
+from ._errors import raise_for
 from ._ffi import ffi, lib
-from ._util import as_buffer
+from ._util import as_buffer, call_for_bytes
 
 WRAP_AES_KW = 1
 WRAP_AES_KWP = 2
@@ -124,19 +124,6 @@ def _check_key(key: object, name: str) -> Key:
     return key
 
 
-def _call_sized(fn: Any, *args: Any, guess: int = 64) -> bytes:
-    """Calls a function with the (out, out_len) convention, growing the buffer once if needed."""
-    length = ffi.new("size_t *", guess)
-    out = ffi.new("uint8_t[]", guess)
-    rc = fn(*args, out, length)
-    if rc == ERR_BUFFER_TOO_SMALL:
-        out = ffi.new("uint8_t[]", length[0])
-        rc = fn(*args, out, length)
-    if rc:
-        raise_for(rc)
-    return ffi.buffer(out, length[0])[:]
-
-
 def key_wrap(dek: Key, kek: Key, version: int = 1) -> bytes:
     """Wraps ``dek`` under ``kek`` into a versioned record (57 bytes for a 32-byte DEK).
 
@@ -153,7 +140,7 @@ def key_wrap(dek: Key, kek: Key, version: int = 1) -> bytes:
         raise TypeError("version must be an int")
     if not 1 <= version <= 0xFFFFFFFF:
         raise ValueError("version must be 1 to 2**32 - 1")
-    return _call_sized(lib.phi_key_wrap_record, kek.handle, dek.handle, version)
+    return call_for_bytes(lib.phi_key_wrap_record, kek.handle, dek.handle, version)
 
 
 def key_unwrap(wrapped: bytes | bytearray | memoryview, kek: Key) -> Key:
@@ -183,7 +170,7 @@ def aes_key_wrap(key: Key, kek: Key, *, padded: bool = True) -> bytes:
     ``padded=False``; the key must be a multiple of 8 bytes). No version record."""
     _check_key(key, "key")
     _check_key(kek, "kek")
-    return _call_sized(lib.phi_key_wrap, kek.handle, key.handle, WRAP_AES_KWP if padded else WRAP_AES_KW, guess=80)
+    return call_for_bytes(lib.phi_key_wrap, kek.handle, key.handle, WRAP_AES_KWP if padded else WRAP_AES_KW, guess=80)
 
 
 def aes_key_unwrap(wrapped: bytes | bytearray | memoryview, kek: Key, *, padded: bool = True) -> Key:

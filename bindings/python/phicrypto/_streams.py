@@ -16,9 +16,10 @@ import json
 import os
 from typing import IO, Any
 
-from ._errors import ERR_BUFFER_TOO_SMALL, raise_for
+from ._errors import raise_for
 from ._ffi import ffi, lib
 from ._keys import Key, _check_key
+from ._util import call_for_text
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
 SIGNED = 1
@@ -66,18 +67,6 @@ def _resync(f: Any, fd: int) -> None:
             f.seek(os.lseek(fd, 0, os.SEEK_CUR))
     except OSError:
         pass
-
-
-def _read_string(fn: Any, *args: Any, guess: int = 1024) -> str:
-    length = ffi.new("size_t *", guess)
-    buf = ffi.new("char[]", guess)
-    rc = fn(*args, buf, length)
-    if rc == ERR_BUFFER_TOO_SMALL:
-        buf = ffi.new("char[]", length[0])
-        rc = fn(*args, buf, length)
-    if rc:
-        raise_for(rc)
-    return ffi.string(buf).decode("utf-8")
 
 
 def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key, chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -209,7 +198,7 @@ class _PushStream:
             outfile.write(ffi.buffer(self._buf, n)[:])
 
     def context(self) -> Context:
-        return json.loads(_read_string(lib.phi_stream_context, self._ptr))  # type: ignore[no-any-return]
+        return json.loads(call_for_text(lib.phi_stream_context, self._ptr))  # type: ignore[no-any-return]
 
     def __enter__(self) -> _PushStream:
         return self
@@ -255,7 +244,7 @@ class EncryptedFile(io.RawIOBase):
     def context(self) -> Context:
         """The authenticated encryption context."""
         self._check_open()
-        return json.loads(_read_string(lib.phi_reader_context, self._reader))  # type: ignore[no-any-return]
+        return json.loads(call_for_text(lib.phi_reader_context, self._reader))  # type: ignore[no-any-return]
 
     def readable(self) -> bool:
         return True
@@ -339,10 +328,10 @@ def inspect_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes]) -> di
     if isinstance(path_or_fileobj, (str, bytes, os.PathLike)):
         fd = os.open(path_or_fileobj, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            return json.loads(_read_string(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
+            return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
         finally:
             os.close(fd)
     fd = _descriptor(path_or_fileobj, True)
     if fd is None or not path_or_fileobj.seekable():
         raise TypeError("inspect_encrypted needs a path or a seekable file object with a descriptor")
-    return json.loads(_read_string(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
+    return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
