@@ -32,9 +32,9 @@ printf '%s, %s, %s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc) CPUs" "load $(cut 
 printf '%-40s %9s %10s %10s\n' "run (512 MiB)" "seconds" "MB/s" "peak RSS"
 measure() {
   local name=$1; shift
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  local secs=${out% *} kb=${out#* }
+  /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/stderr" || { echo "$name failed: $(cat "$work/stderr")"; return; }
+  local out secs kb
+  out=$(tail -1 "$work/time"); secs=${out% *}; kb=${out#* }
   printf '%-40s %9s %10.0f %8d MB\n' "$name" "$secs" "$(echo "$size / $secs / 1000000" | bc -l)" "$((kb / 1024))"
 }
 measure "phicrypt encrypt"            "$phicrypt" encrypt "$work/plain" -o - --key-file "$work/key"
@@ -48,7 +48,7 @@ measure "python AESGCM loop decrypt"  /usr/bin/python3 "$here/aesgcm-loop.py" de
 
 start=$(( (RANDOM * 32768 + RANDOM) % (500000000 - 4096) ))
 t0=$(date +%s%N)
-"$phicrypt" decrypt "$work/plain.phi" -o /dev/null --key-file "$work/key" --range "$start-$((start + 4095))"
+"$phicrypt" decrypt "$work/plain.phi" -o - --key-file "$work/key" --range "$start-$((start + 4095))" > /dev/null
 t1=$(date +%s%N)
 printf '%-40s %9.2f ms (whole process: start, header, key unwrap, final frame, one frame)\n' "random 4 KiB read (--range)" "$(echo "($t1 - $t0) / 1000000" | bc -l)"
 

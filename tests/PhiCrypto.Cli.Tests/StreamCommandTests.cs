@@ -139,4 +139,16 @@ public class StreamCommandTests
         Assert.Equal(0, r.ExitCode);
         Assert.NotEmpty(r.Stdout);
     }
+    [Fact]
+    public void DeviceOutputIsWrittenInPlaceNotReplaced()
+    {
+        // A symlink to /dev/null stands in for the device: renaming a temporary file over the target
+        // would turn the link into a regular file (and, for /dev/null itself, replace the device node).
+        using var d = new StreamTestDir();
+        d.WriteRandom("in.bin", 100_000);
+        File.CreateSymbolicLink(d.File("sink"), "/dev/null");
+        Assert.Equal(0, d.Run("encrypt in.bin -o sink --key-file key.bin").ExitCode);
+        Assert.Equal("/dev/null", new FileInfo(d.File("sink")).LinkTarget);
+        Assert.Empty(d.Leftovers("key.bin", "in.bin", "sink"));
+    }
 }

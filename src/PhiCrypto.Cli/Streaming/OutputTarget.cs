@@ -1,7 +1,7 @@
 // Where a command's output goes. A file is written as a temporary file in the target's directory and
 // renamed over the target only after the whole message verified (Commit); on any failure, or Ctrl-C,
 // the temporary file is deleted (Abandon), so no partial output file is ever left behind.
-// Standard output cannot be taken back: a failure there is signalled by the exit code only.
+// Standard output and device files cannot be taken back: a failure there shows in the exit code only.
 namespace PhiCrypto.Cli.Streaming;
 
 internal sealed class OutputTarget : IDisposable
@@ -17,7 +17,6 @@ internal sealed class OutputTarget : IDisposable
     }
 
     public Stream Stream { get; }
-    public bool IsStdout => _final is null;
 
     /// <summary>Opens "-" (standard output; refused when it is a terminal) or a temporary file beside <paramref name="path"/>.</summary>
     public static OutputTarget Open(string? path)
@@ -29,6 +28,7 @@ internal sealed class OutputTarget : IDisposable
         }
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new UsageException($"output '{path}' is a directory");
+        if (IsDevice(full)) return new OutputTarget(new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 20), null, null);
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
@@ -37,15 +37,25 @@ internal sealed class OutputTarget : IDisposable
         return new OutputTarget(stream, full, temp);
     }
 
+    /// <summary>
+    /// Device files (/dev/null, /dev/stdout, a tty) are written in place: renaming a temporary file over them
+    /// would replace the device node with a regular file.
+    /// </summary>
+    private static bool IsDevice(string full)
+    {
+        if (!File.Exists(full)) return false;
+        var target = File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+        return target.StartsWith("/dev/", StringComparison.Ordinal) || target.StartsWith("/proc/", StringComparison.Ordinal)
+            || target.StartsWith("/sys/", StringComparison.Ordinal);
+    }
+
     /// <summary>Makes the output durable and, for a file, renames it into place.</summary>
     public void Commit()
     {
-        if (Stream is FileStream fs) fs.Flush(flushToDisk: true); else Stream.Flush();
-        if (_temp is not null)
-        {
-            Stream.Dispose();
-            File.Move(_temp, _final!, overwrite: true);
-        }
+        if (_temp is null) { Stream.Flush(); _committed = true; return; }
+        ((FileStream)Stream).Flush(flushToDisk: true);
+        Stream.Dispose();
+        File.Move(_temp, _final!, overwrite: true);
         _committed = true;
     }
 
