@@ -108,10 +108,7 @@ public class StreamCommandTests
     {
         using var d = new StreamTestDir();
         d.WriteRandom("in.bin", 10_000);
-        using var rsa = System.Security.Cryptography.RSA.Create(3072);
-        File.WriteAllText(d.File("rec.pub"), rsa.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(d.File("rec.pem"), rsa.ExportPkcs8PrivateKeyPem());
-        Assert.Equal(0, d.Run("encrypt in.bin -o in.phi --key-file key.bin --recovery-key rec.pub").ExitCode);
+        d.EncryptWithRecoveryKey("in.bin", "in.phi");
         var r = d.Run("decrypt in.phi -o out.bin --recovery-private-key rec.pem");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllBytes(d.File("in.bin")), File.ReadAllBytes(d.File("out.bin")));
