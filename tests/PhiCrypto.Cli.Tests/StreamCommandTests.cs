@@ -97,9 +97,12 @@ public class StreamCommandTests
         Assert.Equal(3, root.GetProperty("frameCount").GetInt32());
         Assert.Equal(70_000, root.GetProperty("plaintextLength").GetInt64());
         Assert.Equal("files/v3", root.GetProperty("encryptedDataKeys")[0].GetProperty("keyName").GetString());
+        Assert.Equal("files", root.GetProperty("encryptedDataKeys")[0].GetProperty("purpose").GetString());
+        Assert.Equal(3, root.GetProperty("encryptedDataKeys")[0].GetProperty("keyVersion").GetInt32());
         Assert.Equal("scan.dcm", root.GetProperty("encryptionContext").GetProperty("file").GetString());
         var text = d.Run("inspect in.phi");
         Assert.Contains("phicrypto / files/v3", text.Stdout);
+        Assert.Contains("purpose files, version 3", text.Stdout);
         Assert.Contains("unauthenticated", text.Stdout);
     }
 
