@@ -151,4 +151,23 @@ public class StreamCommandTests
         Assert.Equal("/dev/null", new FileInfo(d.File("sink")).LinkTarget);
         Assert.Empty(d.Leftovers("key.bin", "in.bin", "sink"));
     }
+    [Fact]
+    public void TerminatedEncryptLeavesNoTemporaryFile()
+    {
+        using var d = new StreamTestDir();
+        var psi = new System.Diagnostics.ProcessStartInfo(Phicrypt.ExePath, "encrypt - -o out.phi --key-file key.bin")
+        {
+            WorkingDirectory = d.Path, RedirectStandardInput = true, RedirectStandardError = true,
+        };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.BaseStream.Write(new byte[200_000]);     // more than one frame; stdin stays open
+        p.StandardInput.BaseStream.Flush();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (d.Leftovers("key.bin").Length == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.Single(d.Leftovers("key.bin"));                    // the temporary file, not out.phi
+        Assert.False(File.Exists(d.File("out.phi")));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(30_000));
+        Assert.Empty(d.Leftovers("key.bin"));
+    }
 }

@@ -1,7 +1,9 @@
 // Where a command's output goes. A file is written as a temporary file in the target's directory and
-// renamed over the target only after the whole message verified (Commit); on any failure, or Ctrl-C,
+// renamed over the target only after the whole message verified (Commit); on any failure, Ctrl-C, SIGTERM or SIGHUP,
 // the temporary file is deleted (Abandon), so no partial output file is ever left behind.
 // Standard output and device files cannot be taken back: a failure there shows in the exit code only.
+using System.Runtime.InteropServices;
+
 namespace PhiCrypto.Cli.Streaming;
 
 internal sealed class OutputTarget : IDisposable
@@ -9,11 +11,14 @@ internal sealed class OutputTarget : IDisposable
     private readonly string? _final;
     private readonly string? _temp;
     private bool _committed;
+    private readonly PosixSignalRegistration[] _signals = [];
 
     private OutputTarget(Stream stream, string? final, string? temp)
     {
         Stream = stream; _final = final; _temp = temp;
-        if (_temp is not null) Console.CancelKeyPress += OnCancel;
+        if (_temp is null) return;
+        Console.CancelKeyPress += OnCancel;
+        _signals = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal)];
     }
 
     public Stream Stream { get; }
@@ -60,17 +65,22 @@ internal sealed class OutputTarget : IDisposable
     }
 
     private void OnCancel(object? sender, ConsoleCancelEventArgs e) => Abandon();
+    private void OnSignal(PosixSignalContext context) => Abandon();   // then the default action ends the process
 
     private void Abandon()
     {
         if (_temp is null || _committed) return;
-        try { Stream.Dispose(); } catch (IOException) { }
-        try { File.Delete(_temp); } catch (IOException) { }
+        try { File.Delete(_temp); } catch (IOException) { }     // unlink first: another thread may still be writing
+        try { Stream.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
     }
 
     public void Dispose()
     {
-        if (_temp is not null) Console.CancelKeyPress -= OnCancel;
+        if (_temp is not null)
+        {
+            Console.CancelKeyPress -= OnCancel;
+            foreach (var s in _signals) s.Dispose();
+        }
         if (!_committed) Abandon();
         Stream.Dispose();
     }
