@@ -97,9 +97,12 @@ public class StreamCommandTests
         Assert.Equal(3, root.GetProperty("frameCount").GetInt32());
         Assert.Equal(70_000, root.GetProperty("plaintextLength").GetInt64());
         Assert.Equal("files/v3", root.GetProperty("encryptedDataKeys")[0].GetProperty("keyName").GetString());
+        Assert.Equal("files", root.GetProperty("encryptedDataKeys")[0].GetProperty("purpose").GetString());
+        Assert.Equal(3, root.GetProperty("encryptedDataKeys")[0].GetProperty("keyVersion").GetInt32());
         Assert.Equal("scan.dcm", root.GetProperty("encryptionContext").GetProperty("file").GetString());
         var text = d.Run("inspect in.phi");
         Assert.Contains("phicrypto / files/v3", text.Stdout);
+        Assert.Contains("purpose files, version 3", text.Stdout);
         Assert.Contains("unauthenticated", text.Stdout);
     }
 
@@ -108,10 +111,7 @@ public class StreamCommandTests
     {
         using var d = new StreamTestDir();
         d.WriteRandom("in.bin", 10_000);
-        using var rsa = System.Security.Cryptography.RSA.Create(3072);
-        File.WriteAllText(d.File("rec.pub"), rsa.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(d.File("rec.pem"), rsa.ExportPkcs8PrivateKeyPem());
-        Assert.Equal(0, d.Run("encrypt in.bin -o in.phi --key-file key.bin --recovery-key rec.pub").ExitCode);
+        d.EncryptWithRecoveryKey("in.bin", "in.phi");
         var r = d.Run("decrypt in.phi -o out.bin --recovery-private-key rec.pem");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllBytes(d.File("in.bin")), File.ReadAllBytes(d.File("out.bin")));
@@ -138,5 +138,36 @@ public class StreamCommandTests
         var r = d.Run("encrypt in.bin -o - --key-file key.bin");
         Assert.Equal(0, r.ExitCode);
         Assert.NotEmpty(r.Stdout);
+    }
+    [Fact]
+    public void DeviceOutputIsWrittenInPlaceNotReplaced()
+    {
+        // A symlink to /dev/null stands in for the device: renaming a temporary file over the target
+        // would turn the link into a regular file (and, for /dev/null itself, replace the device node).
+        using var d = new StreamTestDir();
+        d.WriteRandom("in.bin", 100_000);
+        File.CreateSymbolicLink(d.File("sink"), "/dev/null");
+        Assert.Equal(0, d.Run("encrypt in.bin -o sink --key-file key.bin").ExitCode);
+        Assert.Equal("/dev/null", new FileInfo(d.File("sink")).LinkTarget);
+        Assert.Empty(d.Leftovers("key.bin", "in.bin", "sink"));
+    }
+    [Fact]
+    public void TerminatedEncryptLeavesNoTemporaryFile()
+    {
+        using var d = new StreamTestDir();
+        var psi = new System.Diagnostics.ProcessStartInfo(Phicrypt.ExePath, "encrypt - -o out.phi --key-file key.bin")
+        {
+            WorkingDirectory = d.Path, RedirectStandardInput = true, RedirectStandardError = true,
+        };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.BaseStream.Write(new byte[200_000]);     // more than one frame; stdin stays open
+        p.StandardInput.BaseStream.Flush();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (d.Leftovers("key.bin").Length == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.Single(d.Leftovers("key.bin"));                    // the temporary file, not out.phi
+        Assert.False(File.Exists(d.File("out.phi")));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(30_000));
+        Assert.Empty(d.Leftovers("key.bin"));
     }
 }

@@ -67,10 +67,7 @@ public class StreamInteropTests
     {
         using var d = new StreamTestDir();
         d.WriteRandom("in.bin", 50_000);
-        using var rsa = System.Security.Cryptography.RSA.Create(3072);
-        File.WriteAllText(d.File("rec.pub"), rsa.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(d.File("rec.pem"), rsa.ExportPkcs8PrivateKeyPem());
-        Assert.Equal(0, d.Run("encrypt in.bin -o in.phi --key-file key.bin --recovery-key rec.pub").ExitCode);
+        d.EncryptWithRecoveryKey("in.bin", "in.phi");
         using var json = JsonDocument.Parse(d.Run("inspect in.phi --json").Stdout);
         string name = json.RootElement.GetProperty("encryptedDataKeys")[1].GetProperty("keyName").GetString()!;
         Node(d, "decrypt.js", "--rsa-private", d.File("rec.pem"), "--namespace", "phicrypto", "--name", name, "--in", d.File("in.phi"), "--out", d.File("out.bin"));

@@ -24,6 +24,16 @@ public sealed class StreamTestDir : IDisposable
         return File(name);
     }
 
+    /// <summary>Makes an RSA recovery key pair (rec.pub, rec.pem) and encrypts to the raw key plus the recovery key.</summary>
+    public void EncryptWithRecoveryKey(string input, string output)
+    {
+        using var rsa = RSA.Create(3072);
+        System.IO.File.WriteAllText(File("rec.pub"), rsa.ExportSubjectPublicKeyInfoPem());
+        System.IO.File.WriteAllText(File("rec.pem"), rsa.ExportPkcs8PrivateKeyPem());
+        var r = Run($"encrypt {input} -o {output} --key-file key.bin --recovery-key rec.pub");
+        if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
+    }
+
     /// <summary>Runs a shell command line in the directory ($P is the phicrypt executable).</summary>
     public Phicrypt.Result Shell(string commandLine)
     {

@@ -36,6 +36,14 @@ internal static class InspectCommand
             ? (e.ProviderId, name, "raw-aes", e.Ciphertext.Length)
             : (e.ProviderId, System.Text.Encoding.UTF8.GetString(e.ProviderInfo), "raw-rsa", e.Ciphertext.Length));
 
+    /// <summary>Keyring key names are "purpose/vN"; raw and recovery keys are not.</summary>
+    private static (string Purpose, int Version)? PurposeVersion(string keyName)
+    {
+        int slash = keyName.LastIndexOf("/v", StringComparison.Ordinal);
+        return slash > 0 && int.TryParse(keyName.AsSpan(slash + 2), System.Globalization.NumberStyles.None, null, out int v) && v > 0
+            ? (keyName[..slash], v) : null;
+    }
+
     private static string ToText(MessageDescription d)
     {
         var h = d.Header;
@@ -47,7 +55,8 @@ internal static class InspectCommand
         if (d.FrameCount > 0) w.WriteLine($"frames          {d.FrameCount} (plaintext {d.PlaintextLength} bytes)");
         w.WriteLine($"header          {h.Length} bytes{(h.Suite.IsSigned ? $", signature footer {d.FooterLength} bytes" : "")}");
         w.WriteLine("encrypted data keys");
-        foreach (var (ns, name, kind, bytes) in Keys(h)) w.WriteLine($"  {ns} / {name}  ({kind}, {bytes} bytes)");
+        foreach (var (ns, name, kind, bytes) in Keys(h))
+            w.WriteLine($"  {ns} / {name}  ({kind}, {bytes} bytes{(PurposeVersion(name) is var (p, v) ? $"; purpose {p}, version {v}" : "")})");
         w.WriteLine("encryption context");
         foreach (var (k, v) in h.EncryptionContext.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteLine($"  {k} = {v}");
         return w.ToString();
@@ -78,6 +87,11 @@ internal static class InspectCommand
                 j.WriteString("keyNamespace", ns);
                 j.WriteString("keyName", name);
                 j.WriteString("form", kind);
+                if (PurposeVersion(name) is var (purpose, version))
+                {
+                    j.WriteString("purpose", purpose);
+                    j.WriteNumber("keyVersion", version);
+                }
                 j.WriteNumber("ciphertextLength", bytes);
                 j.WriteEndObject();
             }

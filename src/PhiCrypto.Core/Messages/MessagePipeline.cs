@@ -38,7 +38,6 @@ public static class MessagePipeline
         run.Start(() => ProduceForEncrypt(input, encryptor.FrameLength, run), slot =>
         {
             slot.OutLength = encryptor.EncryptFrame(slot.Sequence, slot.Final, slot.In.AsSpan(0, slot.InLength), slot.Out);
-            CryptographicOperations.ZeroMemory(slot.In.AsSpan(0, slot.InLength));
         });
         long total = 0;
         run.Consume(slot =>
@@ -75,7 +74,6 @@ public static class MessagePipeline
         {
             if (slot.Final) run.WaitForProducer();   // footer verified, no trailing data
             output.Write(slot.Out.AsSpan(0, slot.OutLength));
-            CryptographicOperations.ZeroMemory(slot.Out.AsSpan(0, slot.OutLength));
             total += slot.OutLength;
             progress?.Report(total);
         });
@@ -222,8 +220,9 @@ public static class MessagePipeline
         {
             _cancel.Cancel();
             try { Task.WaitAll([_producer, .. _workerTasks]); } catch (AggregateException) { }
-            foreach (var s in _slots)
+            foreach (var s in _slots)      // plaintext lived in these pooled buffers: zero before returning them
             {
+                CryptographicOperations.ZeroMemory(s.In);
                 CryptographicOperations.ZeroMemory(s.Out);
                 ArrayPool<byte>.Shared.Return(s.In);
                 ArrayPool<byte>.Shared.Return(s.Out);
