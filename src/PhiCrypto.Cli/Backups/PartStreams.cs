@@ -83,6 +83,9 @@ internal sealed class PartReader : Stream
     private int _index = -1;
     private long _inPart;
 
+    /// <summary>The part being read, if any.</summary>
+    public string? CurrentPart => _index >= 0 && _index < _parts.Count ? _parts[_index].Name : null;
+
     public PartReader(PartStore store, IReadOnlyList<ManifestPart> parts)
     {
         _store = store;

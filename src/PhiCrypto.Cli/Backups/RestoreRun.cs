@@ -78,7 +78,12 @@ internal static class RestoreRun
         {
             using var parts = new PartReader(store, manifest.Parts);
             var decryptedTo = unzstd?.Stdin ?? output;
-            MessagePipeline.Decrypt(parts, decryptedTo, options, Pipeline);
+            try { MessagePipeline.Decrypt(parts, decryptedTo, options, Pipeline); }
+            catch (PhiCryptoException e) when (e is not BackupFailedException && parts.CurrentPart is { } part)
+            {
+                // Name the part, so the operator knows which copy to fetch again.
+                throw new PhiCryptoException(e.Status, $"backup part {part}: {e.Message}");
+            }
             decryptedTo.Dispose();
             pump?.Join();
             unzstd?.WaitAndCheck();
