@@ -15,6 +15,7 @@ internal sealed class BackupArgs
     public string Compress = "zstd";
     public List<string> RecoveryKeys = [];
     public bool Help;
+    public bool FromStdin;
 
     /// <summary>Parses options; <paramref name="positional"/> names the one positional argument allowed, if any.</summary>
     public static BackupArgs Parse(string[] args, bool positional)
@@ -36,6 +37,7 @@ internal sealed class BackupArgs
                     if (a.Compress is not ("zstd" or "none")) throw new UsageException("--compress is zstd or none");
                     break;
                 case "--recovery-key": a.RecoveryKeys.Add(Next()); break;
+                case "--stdin": a.FromStdin = true; break;
                 default:
                     if (positional && a.Source is null && !args[i].StartsWith('-')) { a.Source = args[i]; break; }
                     throw new UsageException($"unknown option '{args[i]}'");

@@ -15,14 +15,15 @@ internal static class BackupRun
 
     public static BackupManifest Run(BackupArgs args)
     {
-        if (args.Pg is null || args.Output is null) throw new UsageException("backup needs --pg CONNINFO and -o FILE|DIR|s3://bucket/prefix");
+        if ((args.Pg is null) == !args.FromStdin || args.Output is null)
+            throw new UsageException("backup needs --pg CONNINFO (or --stdin) and -o FILE|DIR|s3://bucket/prefix");
         var dumpArgs = DumpArgs.Prepare(args.PgDumpArgs, args.Compress == "zstd", out var format);
         using var keys = BackupKeys.ForEncrypt(args);
         var manifest = new BackupManifest
         {
             BackupId = Guid.NewGuid().ToString("N"),
             Created = DateTime.UtcNow,
-            PgDumpVersion = ChildProcess.RunForOutput("pg_dump", "--version"),
+            PgDumpVersion = args.FromStdin ? "(dump read from stdin)" : ChildProcess.RunForOutput("pg_dump", "--version"),
             PgDumpArgs = dumpArgs,
             DumpFormat = format,
             Compression = args.Compress,
@@ -34,17 +35,19 @@ internal static class BackupRun
         var options = new MessageEncryptOptions { Wrappers = keys.Wrappers, FrameLength = FrameLength, EncryptionContext = manifest.EncryptionContext };
 
         using var store = PartStore.For(args.Output, forWriting: true);
-        using var dump = ChildProcess.Start("pg_dump", [.. dumpArgs, "--dbname=" + args.Pg], pipeStdin: false, pipeStdout: true);
+        // --stdin: the dump comes from elsewhere (pg_dumpall, a dump on disk); its producer's status is the caller's to check.
+        using var dump = args.FromStdin ? null : ChildProcess.Start("pg_dump", [.. dumpArgs, "--dbname=" + args.Pg], pipeStdin: false, pipeStdout: true);
+        var dumpOut = dump?.Stdout ?? Console.OpenStandardInput(1 << 20);
         using var zstd = args.Compress == "zstd" ? ChildProcess.Start("zstd", ["-q", "-c", "-3", "-T0"], pipeStdin: true, pipeStdout: true) : null;
         try
         {
-            var pump = zstd is null ? null : new Pump("pg_dump -> zstd", dump.Stdout, zstd.Stdin);
+            var pump = zstd is null ? null : new Pump("pg_dump -> zstd", dumpOut, zstd.Stdin);
             using var writer = new PartWriter(store, args.SplitBytes);
-            long plaintext = MessagePipeline.Encrypt(zstd?.Stdout ?? dump.Stdout, writer, options, Pipeline);
+            long plaintext = MessagePipeline.Encrypt(zstd?.Stdout ?? dumpOut, writer, options, Pipeline);
             // Exit statuses before the parts are final: a failed dump ends its output early, and
             // that truncated output encrypts into a perfectly valid message.
             pump?.Join();
-            dump.WaitAndCheck();
+            dump?.WaitAndCheck();
             zstd?.WaitAndCheck();
             manifest.Parts = writer.Complete();
             manifest.DumpBytes = pump?.Bytes ?? plaintext;
@@ -56,7 +59,7 @@ internal static class BackupRun
         catch
         {
             zstd?.Kill();
-            dump.Kill();
+            dump?.Kill();
             store.Abort();
             throw;
         }

@@ -15,6 +15,8 @@ internal static class BackupCommand
           --split SIZE           start a new part every SIZE bytes (K, M, G suffixes), e.g. 1G
           --compress zstd|none   compress with the zstd executable before encrypting (default zstd)
           --recovery-key PUB.pem wrap the backup's data key to this RSA public key (repeatable)
+          --stdin                encrypt a dump read from stdin instead of running pg_dump (e.g. from
+                                 pg_dumpall; give its format with --pg-dump-args "--format=plain")
         The manifest is written last, only when pg_dump, zstd and every part succeeded; on any failure
         nothing is left behind and the exit status is non-zero.
         """;

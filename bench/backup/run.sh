@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Side by side, in one run, on a throwaway PostgreSQL 15 holding >= 1 GB:
+#   1. pg_dump --format=custom --compress=0 > /dev/null     (what the backup runs)
+#   2. phicrypt backup -o FILE (zstd, encrypted)              wall time vs 1.
+#   3. phicrypt backup -o FILE --compress none                wall time vs 1.
+#   4. encryption stage alone: phicrypt backup --stdin --compress none < dump (in page cache) -> tmpfs
+#   5. decryption stage alone: phicrypt verify of 4.'s output (decrypt + count, no zstd, no restore)
+# Usage: bench/backup/run.sh [PHICRYPT] [GB]   (default: the Release build, 1.1 GB). Prints a table.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"; REPO="$(cd "$HERE/../.." && pwd)"
+PHICRYPT="${1:-$REPO/src/PhiCrypto.Cli/bin/Release/net10.0/phicrypt}"
+GB="${2:-1.1}"
+PGBIN=/usr/lib/postgresql/15/bin
+WORK="$(mktemp -d /var/tmp/phicrypt-bench-XXXXXX)"; SHM="$(mktemp -d /dev/shm/phicrypt-bench-XXXXXX)"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() { as_pg $PGBIN/pg_ctl -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$WORK" "$SHM"; }
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] && chown postgres "$WORK"
+as_pg $PGBIN/initdb -D "$WORK/pg" -A trust -U postgres --no-sync >/dev/null
+as_pg $PGBIN/pg_ctl -D "$WORK/pg" -l "$WORK/pg/log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c max_wal_size=4GB" start >/dev/null
+PSQL="psql -X -q -At -h 127.0.0.1 -p $PORT -U postgres"
+CONN="host=127.0.0.1 port=$PORT user=postgres dbname=clinic"
+$PSQL -d postgres -c "CREATE DATABASE clinic"
+ROWS=$(/usr/bin/python3 -c "print(int($GB * 1024**3 / 330))")
+# Rows shaped like clinical records: ids, dates, short text, a JSON document, a binary digest.
+$PSQL -d clinic -c "CREATE UNLOGGED TABLE encounter (id bigint, patient int, at timestamptz, code text, note text, doc jsonb, digest bytea);
+  INSERT INTO encounter SELECT g, g % 5000000, now() - (g % 100000) * interval '1 minute', 'ICD-' || (g % 9973),
+    md5(g::text) || ' ' || md5((g * 7)::text) || ' follow-up in ' || (g % 30) || ' days',
+    jsonb_build_object('bp', 100 + g % 60, 'hr', 50 + g % 70, 'ref', md5((g * 3)::text)),
+    sha256(g::text::bytea) FROM generate_series(1, $ROWS) g;"
+SIZE=$($PSQL -d clinic -c "SELECT pg_database_size('clinic')")
+KEY="$WORK/rec"; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$KEY.pem" 2>/dev/null
+openssl pkey -in "$KEY.pem" -pubout -out "$KEY.pub.pem"
+
+t() { /usr/bin/time -f "%e %M" -o "$WORK/time" "$@"; read -r WALL RSS < "$WORK/time"; }
+gbs() { /usr/bin/python3 -c "print(f'{$1 / $2 / 1e9:.2f}')"; }
+
+pg_dump --format=custom --compress=0 "--dbname=$CONN" > "$SHM/dump" # warm caches, and the stage input
+DUMP=$(stat -c %s "$SHM/dump")
+t sh -c "pg_dump --format=custom --compress=0 '--dbname=$CONN' > /dev/null"; PGD=$WALL; PGD_RSS=$RSS
+t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-zstd.phi" --recovery-key "$KEY.pub.pem"; BZ=$WALL; BZ_RSS=$RSS
+t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-none.phi" --compress none --recovery-key "$KEY.pub.pem"; BN=$WALL; BN_RSS=$RSS
+t sh -c "'$PHICRYPT' backup --stdin --compress none -o '$SHM/enc.phi' --recovery-key '$KEY.pub.pem' < '$SHM/dump'"; ENC=$WALL; ENC_RSS=$RSS
+t "$PHICRYPT" verify "$SHM/enc.phi" --recovery-key "$KEY.pem" >/dev/null; DEC=$WALL; DEC_RSS=$RSS
+t "$PHICRYPT" verify "$WORK/b-zstd.phi" --recovery-key "$KEY.pem" >/dev/null; VZ=$WALL
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cores, $(uname -r)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "database: $SIZE bytes ($ROWS rows); custom dump (uncompressed): $DUMP bytes; zstd backup: $(stat -c %s "$WORK/b-zstd.phi") bytes"
+printf "%-58s %8s %10s %9s\n" step "wall s" "GB/s dump" "max RSS"
+printf "%-58s %8s %10s %8sM\n" "pg_dump -Fc -Z0 > /dev/null" "$PGD" "$(gbs $DUMP $PGD)" $((PGD_RSS/1024))
+printf "%-58s %8s %10s %8sM  x%s\n" "phicrypt backup -o FILE (zstd -3 -T0, encrypted)" "$BZ" "$(gbs $DUMP $BZ)" $((BZ_RSS/1024)) "$(/usr/bin/python3 -c "print(f'{$BZ/$PGD:.2f}')")"
+printf "%-58s %8s %10s %8sM  x%s\n" "phicrypt backup -o FILE --compress none" "$BN" "$(gbs $DUMP $BN)" $((BN_RSS/1024)) "$(/usr/bin/python3 -c "print(f'{$BN/$PGD:.2f}')")"
+printf "%-58s %8s %10s %8sM\n" "encryption stage alone (dump in tmpfs -> tmpfs)" "$ENC" "$(gbs $DUMP $ENC)" $((ENC_RSS/1024))
+printf "%-58s %8s %10s %8sM\n" "decryption stage alone (verify, tmpfs, no zstd)" "$DEC" "$(gbs $DUMP $DEC)" $((DEC_RSS/1024))
+printf "%-58s %8s %10s\n" "verify of the zstd backup (decrypt + zstd -d)" "$VZ" "$(gbs $DUMP $VZ)"
