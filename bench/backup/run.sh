@@ -5,11 +5,11 @@
 #   3. phicrypt backup -o FILE --compress none                wall time vs 1.
 #   4. encryption stage alone: phicrypt backup --stdin --compress none < dump (in page cache) -> tmpfs
 #   5. decryption stage alone: phicrypt verify of 4.'s output (decrypt + count, no zstd, no restore)
-# Usage: bench/backup/run.sh [PHICRYPT] [GB]   (default: the Release build, 1.1 GB). Prints a table.
+# Usage: bench/backup/run.sh [PHICRYPT] [GB]   (default: the Release build, 1.25 GB of rows). Prints a table.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; REPO="$(cd "$HERE/../.." && pwd)"
 PHICRYPT="${1:-$REPO/src/PhiCrypto.Cli/bin/Release/net10.0/phicrypt}"
-GB="${2:-1.1}"
+GB="${2:-1.25}"
 PGBIN=/usr/lib/postgresql/15/bin
 WORK="$(mktemp -d /var/tmp/phicrypt-bench-XXXXXX)"; SHM="$(mktemp -d /dev/shm/phicrypt-bench-XXXXXX)"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -33,24 +33,27 @@ SIZE=$($PSQL -d clinic -c "SELECT pg_database_size('clinic')")
 KEY="$WORK/rec"; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$KEY.pem" 2>/dev/null
 openssl pkey -in "$KEY.pem" -pubout -out "$KEY.pub.pem"
 
-t() { /usr/bin/time -f "%e %M" -o "$WORK/time" "$@"; read -r WALL RSS < "$WORK/time"; }
+t() { /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" "$@"; read -r WALL RSS U S < "$WORK/time"; CPU=$(/usr/bin/python3 -c "print(f'{$U+$S:.1f}')"); }
 gbs() { /usr/bin/python3 -c "print(f'{$1 / $2 / 1e9:.2f}')"; }
 
 pg_dump --format=custom --compress=0 "--dbname=$CONN" > "$SHM/dump" # warm caches, and the stage input
 DUMP=$(stat -c %s "$SHM/dump")
-t sh -c "pg_dump --format=custom --compress=0 '--dbname=$CONN' > /dev/null"; PGD=$WALL; PGD_RSS=$RSS
-t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-zstd.phi" --recovery-key "$KEY.pub.pem"; BZ=$WALL; BZ_RSS=$RSS
-t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-none.phi" --compress none --recovery-key "$KEY.pub.pem"; BN=$WALL; BN_RSS=$RSS
-t sh -c "'$PHICRYPT' backup --stdin --compress none -o '$SHM/enc.phi' --recovery-key '$KEY.pub.pem' < '$SHM/dump'"; ENC=$WALL; ENC_RSS=$RSS
-t "$PHICRYPT" verify "$SHM/enc.phi" --recovery-key "$KEY.pem" >/dev/null; DEC=$WALL; DEC_RSS=$RSS
-t "$PHICRYPT" verify "$WORK/b-zstd.phi" --recovery-key "$KEY.pem" >/dev/null; VZ=$WALL
+t sh -c "pg_dump --format=custom --compress=0 '--dbname=$CONN' > /dev/null"; PGD=$WALL; PGD_RSS=$RSS; PGD_CPU=$CPU
+t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-zstd.phi" --recovery-key "$KEY.pub.pem"; BZ=$WALL; BZ_RSS=$RSS; BZ_CPU=$CPU
+t "$PHICRYPT" backup --pg "$CONN" -o "$WORK/b-none.phi" --compress none --recovery-key "$KEY.pub.pem"; BN=$WALL; BN_RSS=$RSS; BN_CPU=$CPU
+t sh -c "'$PHICRYPT' backup --stdin --compress none -o '$SHM/enc.phi' --recovery-key '$KEY.pub.pem' < '$SHM/dump'"; ENC=$WALL; ENC_RSS=$RSS; ENC_CPU=$CPU
+t "$PHICRYPT" verify "$SHM/enc.phi" --recovery-key "$KEY.pem" >/dev/null; DEC=$WALL; DEC_RSS=$RSS; DEC_CPU=$CPU
+t "$PHICRYPT" verify "$WORK/b-zstd.phi" --recovery-key "$KEY.pem" >/dev/null; VZ=$WALL; VZ_CPU=$CPU
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cores, $(uname -r)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "database: $SIZE bytes ($ROWS rows); custom dump (uncompressed): $DUMP bytes; zstd backup: $(stat -c %s "$WORK/b-zstd.phi") bytes"
-printf "%-58s %8s %10s %9s\n" step "wall s" "GB/s dump" "max RSS"
-printf "%-58s %8s %10s %8sM\n" "pg_dump -Fc -Z0 > /dev/null" "$PGD" "$(gbs $DUMP $PGD)" $((PGD_RSS/1024))
-printf "%-58s %8s %10s %8sM  x%s\n" "phicrypt backup -o FILE (zstd -3 -T0, encrypted)" "$BZ" "$(gbs $DUMP $BZ)" $((BZ_RSS/1024)) "$(/usr/bin/python3 -c "print(f'{$BZ/$PGD:.2f}')")"
-printf "%-58s %8s %10s %8sM  x%s\n" "phicrypt backup -o FILE --compress none" "$BN" "$(gbs $DUMP $BN)" $((BN_RSS/1024)) "$(/usr/bin/python3 -c "print(f'{$BN/$PGD:.2f}')")"
-printf "%-58s %8s %10s %8sM\n" "encryption stage alone (dump in tmpfs -> tmpfs)" "$ENC" "$(gbs $DUMP $ENC)" $((ENC_RSS/1024))
-printf "%-58s %8s %10s %8sM\n" "decryption stage alone (verify, tmpfs, no zstd)" "$DEC" "$(gbs $DUMP $DEC)" $((DEC_RSS/1024))
-printf "%-58s %8s %10s\n" "verify of the zstd backup (decrypt + zstd -d)" "$VZ" "$(gbs $DUMP $VZ)"
+printf "%-52s %7s %9s %8s %10s %8s\n" step "wall s" "GB/s" "CPU s" "GB/CPU-s" "max RSS"
+row() { printf "%-52s %7s %9s %8s %10s %7sM %s\n" "$1" "$2" "$(gbs $DUMP $2)" "$3" "$(gbs $DUMP $3)" $(($4/1024)) "${5:-}"; }
+ratio() { /usr/bin/python3 -c "print(f'x{$1/$PGD:.2f} of pg_dump')"; }
+row "pg_dump -Fc -Z0 > /dev/null" $PGD $PGD_CPU $PGD_RSS
+row "phicrypt backup -o FILE (zstd -3 -T0, encrypted)" $BZ $BZ_CPU $BZ_RSS "$(ratio $BZ)"
+row "phicrypt backup -o FILE --compress none" $BN $BN_CPU $BN_RSS "$(ratio $BN)"
+row "encryption stage alone (dump tmpfs -> tmpfs)" $ENC $ENC_CPU $ENC_RSS
+row "decryption stage alone (verify, tmpfs, no zstd)" $DEC $DEC_CPU $DEC_RSS
+row "verify of the zstd backup (decrypt + zstd -d)" $VZ $VZ_CPU 0
+echo "GB/CPU-s: dump bytes per CPU-second (user+sys of all processes): what one idle core would do"

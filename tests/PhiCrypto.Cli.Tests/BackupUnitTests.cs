@@ -25,12 +25,12 @@ public sealed class BackupUnitTests
         Assert.Equal(["--schema", "a b", "-t", "x"], BackupArgs.SplitArgs("  --schema 'a b'  -t \"x\" "));
 
     [Fact]
-    public void Custom_format_and_no_pg_dump_compression_are_the_default_before_zstd()
+    public void Custom_format_without_pg_dump_compression_is_the_default()
     {
-        Assert.Equal(["--format=custom", "--compress=0"], DumpArgs.Prepare([], zstd: true, out var f));
+        Assert.Equal(["--format=custom", "--compress=0"], DumpArgs.Prepare([], out var f));
         Assert.Equal("custom", f);
-        Assert.Equal(["--format=custom"], DumpArgs.Prepare([], zstd: false, out _));
-        Assert.Equal(["-Fp", "--no-owner"], DumpArgs.Prepare(["-Fp", "--no-owner"], zstd: true, out f));
+        Assert.Equal(["-Z6", "--format=custom"], DumpArgs.Prepare(["-Z6"], out _).Order().ToList());
+        Assert.Equal(["-Fp", "--no-owner"], DumpArgs.Prepare(["-Fp", "--no-owner"], out f));
         Assert.Equal("plain", f);
     }
 
@@ -42,7 +42,7 @@ public sealed class BackupUnitTests
     [InlineData("--format=directory")]
     [InlineData("--dbname=other")]
     public void Dump_args_that_redirect_output_or_cannot_stream_are_refused(string arg) =>
-        Assert.Throws<UsageException>(() => DumpArgs.Prepare([arg], zstd: true, out _));
+        Assert.Throws<UsageException>(() => DumpArgs.Prepare([arg], out _));
 
     [Fact]
     public void Manifest_round_trips_and_rejects_hostile_part_names()

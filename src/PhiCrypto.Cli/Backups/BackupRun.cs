@@ -17,7 +17,7 @@ internal static class BackupRun
     {
         if ((args.Pg is null) == !args.FromStdin || args.Output is null)
             throw new UsageException("backup needs --pg CONNINFO (or --stdin) and -o FILE|DIR|s3://bucket/prefix");
-        var dumpArgs = DumpArgs.Prepare(args.PgDumpArgs, args.Compress == "zstd", out var format);
+        var dumpArgs = DumpArgs.Prepare(args.PgDumpArgs, out var format);
         using var keys = BackupKeys.ForEncrypt(args);
         var manifest = new BackupManifest
         {
@@ -69,7 +69,7 @@ internal static class BackupRun
 /// <summary>pg_dump's arguments: a streamable format (custom by default), nothing that writes elsewhere.</summary>
 internal static class DumpArgs
 {
-    public static List<string> Prepare(List<string> given, bool zstd, out string format)
+    public static List<string> Prepare(List<string> given, out string format)
     {
         format = "custom";
         bool hasFormat = false, hasCompress = false;
@@ -98,8 +98,9 @@ internal static class DumpArgs
         }
         var result = new List<string>(given);
         if (!hasFormat) result.Insert(0, "--format=custom");
-        // With zstd after it, pg_dump's own (single-threaded gzip) compression would only cost time.
-        if (zstd && !hasCompress && format == "custom") result.Insert(1, "--compress=0");
+        // pg_dump's own compression is single-threaded gzip: with zstd after it it only costs time, and
+        // with --compress none the user asked for none. -Z in --pg-dump-args still turns it on.
+        if (!hasCompress && format == "custom") result.Insert(1, "--compress=0");
         return result;
     }
 }

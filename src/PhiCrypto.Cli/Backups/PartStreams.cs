@@ -7,7 +7,7 @@ using System.Security.Cryptography;
 namespace PhiCrypto.Cli.Backups;
 
 /// <summary>A write-only stream that starts a new part every <c>splitBytes</c> (0: one part).</summary>
-internal sealed class PartWriter(PartStore store, long splitBytes) : Stream
+internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlyStream
 {
     private readonly List<ManifestPart> _parts = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -55,16 +55,6 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : Stream
         return _parts;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

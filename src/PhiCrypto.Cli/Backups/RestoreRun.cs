@@ -97,7 +97,7 @@ internal static class RestoreRun
 }
 
 /// <summary>Counts the dump's bytes and remembers whether it starts like a custom-format archive ("PGDMP").</summary>
-internal sealed class DumpCheckStream : Stream
+internal sealed class DumpCheckStream : WriteOnlyStream
 {
     private readonly byte[] _head = new byte[5];
     public long Bytes { get; private set; }
@@ -109,14 +109,4 @@ internal sealed class DumpCheckStream : Stream
         Bytes += data.Length;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => Bytes;
-    public override long Position { get => Bytes; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

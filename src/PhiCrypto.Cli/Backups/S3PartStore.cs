@@ -55,7 +55,7 @@ internal sealed class S3PartStore(S3Client client, string bucket, string prefix)
 }
 
 /// <summary>Buffers writes into upload parts and sends them on the thread pool, a bounded number at a time.</summary>
-internal sealed class MultipartUploadStream(S3Client client, string bucket, string key, string uploadId, Action onComplete) : Stream
+internal sealed class MultipartUploadStream(S3Client client, string bucket, string key, string uploadId, Action onComplete) : WriteOnlyStream
 {
     public const int PartSize = 16 << 20;
     private const int InFlight = 3;
@@ -111,14 +111,5 @@ internal sealed class MultipartUploadStream(S3Client client, string bucket, stri
         base.Dispose(disposing);
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_done;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
