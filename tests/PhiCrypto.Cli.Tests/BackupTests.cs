@@ -54,6 +54,20 @@ public sealed class BackupTests(BackupServices services) : IDisposable
     }
 
     [Fact]
+    public void A_backup_under_a_key_and_the_recovery_key_restores_with_the_recovery_key_alone()
+    {
+        var keyFile = Path.Combine(_dir, "backups.key");
+        File.WriteAllBytes(keyFile, RandomNumberGenerator.GetBytes(32));
+        var file = Path.Combine(_dir, "both.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --key-file {keyFile} --key-name backups/v1 --recovery-key {Pub}"));
+        var keys = JsonDocument.Parse(File.ReadAllBytes(file + ".manifest.json")).RootElement.GetProperty("keys");
+        Assert.Equal("backups/v1", keys[0].GetProperty("name").GetString());
+        Assert.Equal(2, keys.GetArrayLength());
+        AssertOk(Run($"verify {file} --key-file {keyFile} --key-name backups/v1"));
+        RestoreAndCompare(file);   // the disaster-recovery drill: the private recovery key and nothing else
+    }
+
+    [Fact]
     public void Split_plain_uncompressed_backup_restores_through_psql()
     {
         var dir = Path.Combine(_dir, "parts") + "/";

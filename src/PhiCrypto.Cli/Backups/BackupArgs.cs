@@ -14,6 +14,8 @@ internal sealed class BackupArgs
     public long SplitBytes;
     public string Compress = "zstd";
     public List<string> RecoveryKeys = [];
+    public string? KeyFile;
+    public string KeyName = "raw";
     public bool Help;
     public bool FromStdin;
 
@@ -36,7 +38,9 @@ internal sealed class BackupArgs
                     a.Compress = Next();
                     if (a.Compress is not ("zstd" or "none")) throw new UsageException("--compress is zstd or none");
                     break;
-                case "--recovery-key": a.RecoveryKeys.Add(Next()); break;
+                case "--recovery-key" or "--recovery-private-key": a.RecoveryKeys.Add(Next()); break;
+                case "--key-file": a.KeyFile = Next(); break;
+                case "--key-name": a.KeyName = Next(); break;
                 case "--stdin": a.FromStdin = true; break;
                 default:
                     if (positional && a.Source is null && !args[i].StartsWith('-')) { a.Source = args[i]; break; }
