@@ -49,6 +49,7 @@ internal sealed class FilePartStore : PartStore
     private readonly string _dir;
     private readonly string? _file;   // null: a folder of part-NNNNN.phi
     private readonly List<string> _written = [];
+    private readonly List<string> _committed = [];
     private FileStream? _open;
 
     public FilePartStore(string dir, string? file, bool forWriting)
@@ -74,7 +75,11 @@ internal sealed class FilePartStore : PartStore
 
     public override void Commit(byte[] manifest)
     {
-        foreach (var name in _written) File.Move(Path.Combine(_dir, name + Partial), Path.Combine(_dir, name), overwrite: true);
+        foreach (var name in _written)
+        {
+            File.Move(Path.Combine(_dir, name + Partial), Path.Combine(_dir, name), overwrite: true);
+            _committed.Add(name);
+        }
         var tmp = ManifestPath + Partial;
         using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         {
@@ -87,9 +92,10 @@ internal sealed class FilePartStore : PartStore
     public override void Abort()
     {
         try { _open?.Dispose(); } catch (IOException) { }
-        foreach (var name in _written)
-            foreach (var path in new[] { Path.Combine(_dir, name + Partial), Path.Combine(_dir, name) })
-                try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // Only what this run wrote: a file of the same name that was there before stays.
+        var paths = _written.Select(n => Path.Combine(_dir, n + Partial)).Concat(_committed.Select(n => Path.Combine(_dir, n)));
+        foreach (var path in paths)
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     public override byte[] ReadManifest()
