@@ -137,6 +137,14 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         Assert.NotEqual(0, r2.ExitCode);
         Assert.Empty(Directory.GetFiles(dir));
         Assert.NotEqual(0, Run($"verify {dir} --recovery-key {Priv}").ExitCode);
+
+        // A file already at the target (an older backup whose manifest is elsewhere) survives a failed run.
+        var file = Path.Combine(_dir, "older.phi");
+        File.WriteAllText(file, "older backup");
+        Assert.NotEqual(0, Run($"backup --pg \"{services.ConnInfo("no_such_database")}\" -o {file} --recovery-key {Pub}").ExitCode);
+        Assert.Equal("older backup", File.ReadAllText(file));
+        Assert.False(File.Exists(file + ".partial"));
+        Assert.False(File.Exists(file + ".manifest.json"));
     }
 
     [Fact]
