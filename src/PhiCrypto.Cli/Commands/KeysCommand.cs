@@ -1,6 +1,48 @@
+// `phicrypt keys`: init | list | rotate | rewrap | state | export | import | audit. One line on stderr and a
+// documented exit code on failure; --json for scripts; --help everywhere. See docs/key-management.md.
+using PhiCrypto.Keys;
+
 namespace PhiCrypto.Cli;
 
 internal static class KeysCommand
 {
-    public static int Run(string[] args) => CliErrors.Fail("keys: not implemented yet", ExitCodes.Failure);
+    private const string Usage = $"""
+        usage: phicrypt keys <subcommand> [options]
+          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring (optionally with purposes)
+          list [--json]                                         purposes, versions, states, timestamps
+          rotate PURPOSE [--pre-active] [--reason TEXT]         new active DEK version; the previous one is deactivated
+          rewrap --new-kek SPEC [--new-passphrase-file F]       KEK rotation: re-wrap every DEK record, no data touched
+          state PURPOSE VERSION STATE [--force] [--reason TEXT] move a version (pre-active, active, deactivated,
+                                                                compromised, destroyed); destroying needs --force
+          export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE
+                                                                recovery bundle: every DEK, sealed to an offline
+                                                                RSA-4096 key (OAEP-SHA-256) and/or a passphrase
+          import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)
+                                                                restore a bundle into this keyring, under its KEK
+          audit [--verify] [--json]                             the audit trail; --verify checks the hash chain
+        keyring options (every subcommand):
+        {KeyringCli.OptionsHelp}
+        exit codes: 0 ok, 1 failure, 2 usage, 3 integrity (audit chain broken, bundle altered), 4 key not found,
+                    5 malformed data, 6 policy (invalid transition, destroy without --force), 7 I/O, 8 wrong KEK
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0) return CliErrors.Fail("keys: missing subcommand (phicrypt keys --help)", ExitCodes.Usage);
+        if (args[0] is "-h" or "--help" or "help") { Console.Out.Write(Usage); return ExitCodes.Ok; }
+        var (cli, rest) = KeyringCli.Extract(args[1..]);
+        if (rest.Contains("--help") || rest.Contains("-h")) { Console.Out.Write(Usage); return ExitCodes.Ok; }
+        return args[0] switch
+        {
+            "init" => KeysInit.Run(cli, rest),
+            "list" => KeysList.Run(cli, rest),
+            "rotate" => KeysLifecycle.Rotate(cli, rest),
+            "rewrap" => KeysLifecycle.Rewrap(cli, rest),
+            "state" => KeysLifecycle.State(cli, rest),
+            "export" => KeysRecovery.Export(cli, rest),
+            "import" => KeysRecovery.Import(cli, rest),
+            "audit" => KeysAudit.Run(cli, rest),
+            _ => CliErrors.Fail($"keys: unknown subcommand '{args[0]}'", ExitCodes.Usage),
+        };
+    }
 }

@@ -1,0 +1,95 @@
+"""Exceptions, and the mapping from the C ABI's status codes (phicrypto.h) to them."""
+from __future__ import annotations
+
+from typing import NoReturn
+
+from ._ffi import ffi, lib
+
+# Status codes: the same numbers as PHI_* in phicrypto.h and PhiStatus in the C# core.
+OK = 0
+ERR_INVALID_ARGUMENT = -1
+ERR_BUFFER_TOO_SMALL = -2
+ERR_AUTHENTICATION = -3
+ERR_KEY_NOT_FOUND = -4
+ERR_MALFORMED = -5
+ERR_POLICY = -6
+ERR_IO = -7
+ERR_WRONG_KEK = -8
+ERR_CONFLICT = -9
+ERR_INTERNAL = -99
+
+
+class PhiCryptoError(Exception):
+    """Base class of every error phicrypto raises on purpose (not of ValueError/TypeError for caller mistakes).
+
+    ``status`` is the C ABI status code. Messages never contain key bytes or plaintext.
+    """
+
+    def __init__(self, message: str, status: int = ERR_INTERNAL) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(PhiCryptoError):
+    """A tag, key check value or commitment did not verify: wrong key, wrong purpose or
+    associated data, or tampered data. No plaintext is released."""
+
+
+class KeyNotFoundError(PhiCryptoError):
+    """The key version (or purpose) that the data names is not available."""
+
+
+class FormatError(PhiCryptoError):
+    """Bytes that do not follow the documented format: not an envelope, truncated, unknown version."""
+
+
+class PolicyError(PhiCryptoError):
+    """Forbidden by policy: a non-approved algorithm in FIPS mode, a key usage limit, a key state."""
+
+
+class WrongKekError(PhiCryptoError):
+    """The key-encryption key is not the one the key record was wrapped under."""
+
+
+class IoError(PhiCryptoError, OSError):
+    """Reading or writing a file, descriptor or key store failed."""
+
+
+class ConflictError(PhiCryptoError):
+    """A concurrent change to the key store won; retry."""
+
+
+_BY_STATUS: dict[int, type[PhiCryptoError]] = {
+    ERR_AUTHENTICATION: AuthenticationError,
+    ERR_KEY_NOT_FOUND: KeyNotFoundError,
+    ERR_MALFORMED: FormatError,
+    ERR_POLICY: PolicyError,
+    ERR_WRONG_KEK: WrongKekError,
+    ERR_CONFLICT: ConflictError,
+    ERR_IO: IoError,
+}
+
+
+def last_error() -> str:
+    """The calling thread's last error message from the library."""
+    size = ffi.new("size_t *", 256)
+    buf = ffi.new("char[]", 256)
+    rc = lib.phi_last_error(buf, size)
+    if rc == ERR_BUFFER_TOO_SMALL:
+        buf = ffi.new("char[]", size[0])
+        rc = lib.phi_last_error(buf, size)
+    return ffi.string(buf).decode("utf-8", "replace") if rc == OK else ""
+
+
+def error_for(status: int, message: str | None = None) -> Exception:
+    """The exception for a failed call's status (reads the thread's last error unless given)."""
+    if message is None:
+        message = last_error()
+    if status == ERR_INVALID_ARGUMENT:
+        return ValueError(message)
+    return _BY_STATUS.get(status, PhiCryptoError)(message, status)
+
+
+def raise_for(status: int) -> NoReturn:
+    """Raises the exception for a failed call: call right after it, on the same thread."""
+    raise error_for(status)

@@ -1,0 +1,114 @@
+"""The cffi declarations of libphicrypto.so (ABI mode: ``ffi.dlopen``, no C compiler needed).
+
+CDEF mirrors ``interop/include/phicrypto.h``; ``tests/test_exports.py`` checks that the two, the
+library's real symbols and ``interop/exports.txt`` agree. cffi releases the GIL around every call
+made through ``lib``, so native work runs while other Python threads do theirs.
+"""
+from __future__ import annotations
+
+import os
+
+from cffi import FFI
+
+CDEF = """
+typedef struct phi_key phi_key;
+typedef struct phi_stream phi_stream;
+typedef struct phi_reader phi_reader;
+typedef struct phi_keyring phi_keyring;
+
+int phi_version(char *buf, size_t *buf_len);
+int phi_last_error(char *buf, size_t *buf_len);
+int phi_fips_status(int32_t *fips_mode, int32_t *fips_provider);
+int phi_fips_enable(void);
+
+int phi_key_generate(size_t size, phi_key **key);
+int phi_key_import(const uint8_t *raw, size_t raw_len, phi_key **key);
+int phi_key_export(const phi_key *key, uint8_t *out, size_t *out_len);
+int phi_key_size(const phi_key *key, size_t *size);
+int phi_key_free(phi_key *key);
+int phi_key_wrap(const phi_key *kek, const phi_key *key, int32_t algorithm, uint8_t *out, size_t *out_len);
+int phi_key_unwrap(const phi_key *kek, int32_t algorithm, const uint8_t *wrapped, size_t wrapped_len, phi_key **key);
+int phi_key_wrap_record(const phi_key *kek, const phi_key *key, uint32_t version, uint8_t *out, size_t *out_len);
+int phi_key_unwrap_record(const phi_key *kek, const uint8_t *record, size_t record_len, phi_key **key, uint32_t *version);
+int phi_key_record_version(const uint8_t *record, size_t record_len, uint32_t *version);
+
+int phi_field_envelope_length(int32_t mode, uint32_t version, size_t plaintext_len, size_t *envelope_len);
+int phi_field_header(const uint8_t *envelope, size_t envelope_len, int32_t *mode, uint32_t *version, size_t *plaintext_len);
+int phi_field_encrypt(const phi_key *key, uint32_t version, int32_t mode, const char *purpose,
+                      const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,
+                      uint8_t *out, size_t *out_len);
+int phi_field_decrypt(const phi_key *key, uint32_t version, const char *purpose,
+                      const uint8_t *envelope, size_t envelope_len, const uint8_t *ad, size_t ad_len,
+                      uint8_t *out, size_t *out_len);
+int phi_field_encrypt_batch(const phi_key *key, uint32_t version, int32_t mode, const char *purpose,
+                            const uint8_t *values, const size_t *value_lens, size_t count,
+                            const uint8_t *ad, size_t ad_len,
+                            uint8_t *out, size_t *out_len, size_t *out_lens);
+int phi_field_decrypt_batch(const phi_key *key, uint32_t version, const char *purpose,
+                            const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                            const uint8_t *ad, size_t ad_len,
+                            uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+
+int phi_stream_encrypt_fd(const phi_key *key, int in_fd, int out_fd, size_t frame_length,
+                          const char *context_json, int32_t flags, uint64_t *plaintext_len);
+int phi_stream_decrypt_fd(const phi_key *key, int in_fd, int out_fd, char *context_json, size_t *context_len);
+int phi_stream_decrypt_range_fd(const phi_key *key, int in_fd, int out_fd, uint64_t start, uint64_t count, uint64_t *written);
+int phi_stream_inspect_fd(int fd, char *json, size_t *json_len);
+int phi_stream_encryptor_new(const phi_key *key, size_t frame_length, const char *context_json, int32_t flags, phi_stream **stream);
+int phi_stream_decryptor_new(const phi_key *key, phi_stream **stream);
+int phi_stream_push(phi_stream *stream, const uint8_t *in, size_t in_len);
+int phi_stream_finish(phi_stream *stream);
+int phi_stream_pending(phi_stream *stream, size_t *pending);
+int phi_stream_pull(phi_stream *stream, uint8_t *out, size_t *out_len);
+int phi_stream_context(phi_stream *stream, char *json, size_t *json_len);
+int phi_stream_free(phi_stream *stream);
+int phi_reader_open_fd(const phi_key *key, int fd, phi_reader **reader);
+int phi_reader_length(phi_reader *reader, uint64_t *length);
+int phi_reader_read(phi_reader *reader, uint64_t position, uint8_t *out, size_t *out_len);
+int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
+int phi_reader_free(phi_reader *reader);
+
+int phi_keyring_open(const char *location, const char *kek, const char *passphrase, int32_t flags, phi_keyring **keyring);
+int phi_keyring_free(phi_keyring *keyring);
+int phi_keyring_add_purpose(phi_keyring *keyring, const char *purpose, uint32_t *version);
+int phi_keyring_rotate(phi_keyring *keyring, const char *purpose, uint32_t *version);
+int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *new_passphrase, size_t *rewrapped);
+int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
+int phi_keyring_field_encrypt(phi_keyring *keyring, const char *purpose, int32_t mode,
+                              const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+int phi_keyring_field_decrypt(phi_keyring *keyring, const char *purpose,
+                              const uint8_t *envelope, size_t envelope_len, const uint8_t *ad, size_t ad_len,
+                              uint8_t *out, size_t *out_len);
+int phi_keyring_field_encrypt_batch(phi_keyring *keyring, const char *purpose, int32_t mode,
+                                    const uint8_t *values, const size_t *value_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens);
+int phi_keyring_field_decrypt_batch(phi_keyring *keyring, const char *purpose,
+                                    const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                                    const uint8_t *ad, size_t ad_len,
+                                    uint8_t *out, size_t *out_len, size_t *out_lens, int32_t *statuses);
+int phi_keyring_search(phi_keyring *keyring, const char *purpose, const uint8_t *plaintext, size_t plaintext_len,
+                       const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens, size_t *count);
+"""
+
+LIBRARY_ENV = "PHICRYPTO_LIBRARY"
+
+
+def library_path() -> str:
+    """The libphicrypto.so to load: ``$PHICRYPTO_LIBRARY`` if set, else the copy bundled in the package.
+
+    libsodium.so must sit beside it (the library finds it through its rpath ``$ORIGIN``).
+    """
+    return os.environ.get(LIBRARY_ENV) or os.path.join(os.path.dirname(os.path.abspath(__file__)), "libphicrypto.so")
+
+
+ffi = FFI()
+ffi.cdef(CDEF)
+# RTLD_NODELETE: the NativeAOT runtime keeps threads (thread pool) that must never see their code
+# unmapped, which a dlclose at interpreter exit would do. (The library is also linked -z nodelete.)
+try:
+    lib = ffi.dlopen(library_path(), ffi.RTLD_NOW | ffi.RTLD_NODELETE)
+except OSError as e:
+    raise ImportError(f"phicrypto cannot load its native library {library_path()} (set {LIBRARY_ENV} to "
+                      f"point at a libphicrypto.so with libsodium.so beside it): {e}") from e

@@ -1,0 +1,197 @@
+"""Key handles, key generation and key wrapping (AES-KW / AES-KWP, NIST SP 800-38F)."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ._errors import ERR_BUFFER_TOO_SMALL, raise_for
+from ._ffi import ffi, lib
+from ._util import as_buffer
+
+WRAP_AES_KW = 1
+WRAP_AES_KWP = 2
+
+
+class Key:
+    """An opaque handle to a secret key held by the native library.
+
+    The key bytes stay in native memory (pinned, zeroed when the key is closed or collected) and are
+    never shown by ``repr``. They leave only through :meth:`export`. A Key is safe to share between
+    threads; do not :meth:`close` it while another thread is still using it.
+    """
+
+    __slots__ = ("_ptr", "_lock", "__weakref__")
+
+    def __init__(self, _ptr: Any) -> None:
+        # Keys come from generate_key(), Key.from_bytes() or key_unwrap(), not from this constructor.
+        self._ptr = ffi.gc(_ptr, lib.phi_key_free)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def generate(cls, size: int = 32) -> Key:
+        """A new random key of ``size`` bytes (16 to 64; 32 for AES-256) from the OS CSPRNG."""
+        if not isinstance(size, int):
+            raise TypeError("size must be an int")
+        out = ffi.new("phi_key **")
+        rc = lib.phi_key_generate(size, out)
+        if rc:
+            raise_for(rc)
+        return cls(out[0])
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | bytearray | memoryview) -> Key:
+        """Imports raw key bytes (16 to 64): an explicit import, for keys made elsewhere."""
+        data = as_buffer(raw, "raw")
+        out = ffi.new("phi_key **")
+        rc = lib.phi_key_import(data, len(data), out)
+        if rc:
+            raise_for(rc)
+        return cls(out[0])
+
+    @property
+    def size(self) -> int:
+        """The key's length in bytes."""
+        size = ffi.new("size_t *")
+        rc = lib.phi_key_size(self.handle, size)
+        if rc:
+            raise_for(rc)
+        return int(size[0])
+
+    def export(self) -> bytes:
+        """The raw key bytes: an explicit export, for wrapping elsewhere or an offline backup."""
+        size = self.size
+        out = ffi.new("uint8_t[]", size)
+        length = ffi.new("size_t *", size)
+        rc = lib.phi_key_export(self.handle, out, length)
+        if rc:
+            raise_for(rc)
+        try:
+            return ffi.buffer(out, length[0])[:]
+        finally:
+            ffi.memmove(out, b"\0" * size, size)
+
+    @property
+    def handle(self) -> Any:
+        """The native ``phi_key *`` (for other cffi code); raises ValueError once closed."""
+        ptr = self._ptr
+        if ptr is None:
+            raise ValueError("the key is closed")
+        return ptr
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._ptr is None
+
+    def close(self) -> None:
+        """Zeroes and releases the native key now rather than at garbage collection. Idempotent."""
+        with self._lock:
+            ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            ffi.release(ptr)
+
+    def __enter__(self) -> Key:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<phicrypto.Key closed>" if self._ptr is None else f"<phicrypto.Key {self.size} bytes>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Key cannot be pickled: wrap it with key_wrap() or export() it explicitly")
+
+
+def generate_key(size: int = 32) -> Key:
+    """A new random key, by default 32 bytes (AES-256): e.g. a key-encryption key (KEK)."""
+    return Key.generate(size)
+
+
+def generate_encryption_key() -> Key:
+    """A new random 32-byte key for encrypt()/decrypt() and the other field functions."""
+    return Key.generate(32)
+
+
+def generate_data_encryption_key() -> Key:
+    """A new random 32-byte data-encryption key (DEK), to be stored wrapped with key_wrap()."""
+    return Key.generate(32)
+
+
+def _check_key(key: object, name: str) -> Key:
+    if not isinstance(key, Key):
+        raise TypeError(f"{name} must be a phicrypto.Key, not {type(key).__name__}")
+    return key
+
+
+def _call_sized(fn: Any, *args: Any, guess: int = 64) -> bytes:
+    """Calls a function with the (out, out_len) convention, growing the buffer once if needed."""
+    length = ffi.new("size_t *", guess)
+    out = ffi.new("uint8_t[]", guess)
+    rc = fn(*args, out, length)
+    if rc == ERR_BUFFER_TOO_SMALL:
+        out = ffi.new("uint8_t[]", length[0])
+        rc = fn(*args, out, length)
+    if rc:
+        raise_for(rc)
+    return ffi.buffer(out, length[0])[:]
+
+
+def key_wrap(dek: Key, kek: Key, version: int = 1) -> bytes:
+    """Wraps ``dek`` under ``kek`` into a versioned record (57 bytes for a 32-byte DEK).
+
+    Record layout (integers big-endian)::
+
+        "PHWK" | 0x01 | version (uint32) | AES-KWP(kek, version (uint32) || dek)
+
+    AES-KWP is NIST SP 800-38F / RFC 5649. The version is readable without the KEK
+    (:func:`wrapped_key_version`) and is also inside the wrap, so editing it is detected.
+    """
+    _check_key(dek, "dek")
+    _check_key(kek, "kek")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise TypeError("version must be an int")
+    if not 1 <= version <= 0xFFFFFFFF:
+        raise ValueError("version must be 1 to 2**32 - 1")
+    return _call_sized(lib.phi_key_wrap_record, kek.handle, dek.handle, version)
+
+
+def key_unwrap(wrapped: bytes | bytearray | memoryview, kek: Key) -> Key:
+    """Unwraps a record made by :func:`key_wrap`. Raises AuthenticationError for a wrong KEK or an
+    altered record, FormatError for bytes that are not a record."""
+    _check_key(kek, "kek")
+    data = as_buffer(wrapped, "wrapped")
+    out = ffi.new("phi_key **")
+    rc = lib.phi_key_unwrap_record(kek.handle, data, len(data), out, ffi.NULL)
+    if rc:
+        raise_for(rc)
+    return Key(out[0])
+
+
+def wrapped_key_version(wrapped: bytes | bytearray | memoryview) -> int:
+    """The key version recorded in a :func:`key_wrap` record, read without the KEK."""
+    data = as_buffer(wrapped, "wrapped")
+    version = ffi.new("uint32_t *")
+    rc = lib.phi_key_record_version(data, len(data), version)
+    if rc:
+        raise_for(rc)
+    return int(version[0])
+
+
+def aes_key_wrap(key: Key, kek: Key, *, padded: bool = True) -> bytes:
+    """Plain AES key wrap of ``key`` under ``kek``: RFC 5649 (KWP, default) or RFC 3394 (KW,
+    ``padded=False``; the key must be a multiple of 8 bytes). No version record."""
+    _check_key(key, "key")
+    _check_key(kek, "kek")
+    return _call_sized(lib.phi_key_wrap, kek.handle, key.handle, WRAP_AES_KWP if padded else WRAP_AES_KW, guess=80)
+
+
+def aes_key_unwrap(wrapped: bytes | bytearray | memoryview, kek: Key, *, padded: bool = True) -> Key:
+    """Inverse of :func:`aes_key_wrap`; raises AuthenticationError on a wrong KEK or altered input."""
+    _check_key(kek, "kek")
+    data = as_buffer(wrapped, "wrapped")
+    out = ffi.new("phi_key **")
+    rc = lib.phi_key_unwrap(kek.handle, WRAP_AES_KWP if padded else WRAP_AES_KW, data, len(data), out)
+    if rc:
+        raise_for(rc)
+    return Key(out[0])

@@ -1,0 +1,92 @@
+"""Keyring: purposes, rotation without re-encryption, search across versions, KEK rotation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import phicrypto
+from phicrypto import Keyring
+
+SSN = "clinic.Patient.ssn"
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> Keyring:
+    kr = Keyring.open(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK", create=True)
+    kr.add_purpose(SSN)
+    return kr
+
+
+def test_missing_keyring_without_create_is_key_not_found(tmp_path: Path) -> None:
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        Keyring.open(str(tmp_path / "none.json"), kek="env:PHICRYPTO_TEST_KEK")
+
+
+def test_fields_survive_rotation(keyring: Keyring) -> None:
+    old = keyring.encrypt(SSN, "123-45-6789")
+    old_det = keyring.encrypt(SSN, "123-45-6789", deterministic=True)
+    assert keyring.rotate(SSN) == 2
+    new_det = keyring.encrypt(SSN, "123-45-6789", deterministic=True)
+    assert new_det != old_det and new_det[0] & 0x1F == 2 and old_det[0] & 0x1F == 1
+    assert keyring.decrypt(SSN, old, text=True) == "123-45-6789"
+    assert keyring.decrypt(SSN, old_det, text=True) == "123-45-6789"
+    assert keyring.search_ciphertexts(SSN, "123-45-6789") == [new_det, old_det]
+    states = {v["version"]: v["state"] for v in keyring.versions(SSN)}
+    assert states == {1: "deactivated", 2: "active"}
+    assert keyring.encrypt(SSN, None) is None and keyring.decrypt(SSN, None) is None
+
+
+def test_purpose_binds_the_envelope(keyring: Keyring) -> None:
+    keyring.add_purpose("clinic.Patient.mrn")
+    envelope = keyring.encrypt(SSN, b"x")
+    with pytest.raises(phicrypto.PhiCryptoError):
+        keyring.decrypt("clinic.Patient.mrn", envelope)
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        keyring.encrypt("no.such.purpose", b"x")
+
+
+def test_batches_across_versions(keyring: Keyring) -> None:
+    first = keyring.encrypt_fields(SSN, ["a", None, "b"])
+    keyring.rotate(SSN)
+    second = keyring.encrypt_fields(SSN, ["c", "d"], deterministic=True)
+    assert keyring.decrypt_fields(SSN, first + second, text=True) == ["a", None, "b", "c", "d"]
+
+
+def test_kek_rotation_rewraps_only(tmp_path: Path, keyring: Keyring) -> None:
+    envelope = keyring.encrypt(SSN, b"kept")
+    keyring.rotate(SSN)
+    assert keyring.rewrap("env:PHICRYPTO_TEST_KEK2") == 2
+    keyring.close()
+    path = str(tmp_path / "keyring.json")
+    with pytest.raises(phicrypto.WrongKekError):
+        Keyring.open(path, kek="env:PHICRYPTO_TEST_KEK")
+    with Keyring.open(path, kek="env:PHICRYPTO_TEST_KEK2") as reopened:
+        assert reopened.decrypt(SSN, envelope) == b"kept"
+        assert reopened.purposes == [SSN]
+
+
+def test_passphrase_kek(tmp_path: Path) -> None:
+    path = str(tmp_path / "pass.json")
+    with Keyring.open(path, kek="passphrase", passphrase="correct horse battery staple", create=True) as kr:
+        kr.add_purpose("files")
+        envelope = kr.encrypt("files", b"x")
+    with pytest.raises(phicrypto.WrongKekError):
+        Keyring.open(path, kek="passphrase", passphrase="wrong")
+    with Keyring.open(path, kek="passphrase", passphrase="correct horse battery staple") as kr:
+        assert kr.decrypt("files", envelope) == b"x"
+
+
+def test_two_handles_see_each_others_rotation(tmp_path: Path, keyring: Keyring) -> None:
+    other = Keyring.open(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK")
+    keyring.rotate(SSN)
+    envelope = keyring.encrypt(SSN, b"v2 data")
+    assert other.decrypt(SSN, envelope) == b"v2 data"  # unknown version: the store is read again
+    other.close()
+
+
+def test_closed_keyring(keyring: Keyring) -> None:
+    keyring.close()
+    keyring.close()
+    with pytest.raises(ValueError):
+        keyring.encrypt(SSN, b"x")

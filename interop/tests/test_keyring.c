@@ -1,0 +1,90 @@
+/* Keyrings through the C ABI: a JSON file store under an environment KEK; purposes, rotation
+ * without re-encryption, search across versions, KEK rotation, wrong KEK, batches, listing. */
+#include <unistd.h>
+#include "check.h"
+
+#define PURPOSE "clinic.Patient.ssn"
+
+int main(void)
+{
+    /* the runtime reads the environment once: set KEKs before the first call */
+    setenv("PHI_TEST_KEK", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
+    setenv("PHI_TEST_KEK2", "HxwdHhobGBkWFxQVEhMQEQ4PDA0KCwgJBgcEBQIDAAE=", 1);
+    char dir[] = "/tmp/phicrypto-keyring-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/keyring.json", dir);
+
+    phi_keyring *kr = NULL;
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_keyring_open(path, "env:PHI_TEST_KEK", NULL, 0, &kr));
+    OK(phi_keyring_open(path, "env:PHI_TEST_KEK", NULL, PHI_KEYRING_CREATE, &kr));
+    uint32_t version = 0;
+    OK(phi_keyring_add_purpose(kr, PURPOSE, &version));
+    CHECK(version == 1);
+
+    const uint8_t ssn[] = "123-45-6789";
+    uint8_t env1[64], det1[64], out[64];
+    size_t env1_len = sizeof env1, det1_len = sizeof det1, out_len;
+    OK(phi_keyring_field_encrypt(kr, PURPOSE, PHI_FIELD_RANDOMIZED, ssn, 11, NULL, 0, env1, &env1_len));
+    OK(phi_keyring_field_encrypt(kr, PURPOSE, PHI_FIELD_DETERMINISTIC, ssn, 11, NULL, 0, det1, &det1_len));
+    CHECK(env1_len == 11 + 29 && det1_len == 11 + 17);
+
+    OK(phi_keyring_rotate(kr, PURPOSE, &version));
+    CHECK(version == 2);
+    uint8_t det2[64];
+    size_t det2_len = sizeof det2;
+    OK(phi_keyring_field_encrypt(kr, PURPOSE, PHI_FIELD_DETERMINISTIC, ssn, 11, NULL, 0, det2, &det2_len));
+    CHECK(det2[0] == (0x40 | 0x20 | 2)); /* format 1, deterministic, key version 2 */
+    out_len = sizeof out;
+    OK(phi_keyring_field_decrypt(kr, PURPOSE, env1, env1_len, NULL, 0, out, &out_len)); /* old data still reads */
+    CHECK(out_len == 11 && memcmp(out, ssn, 11) == 0);
+
+    /* search: the deterministic envelopes under versions 2 and 1, newest first */
+    size_t count = 0, total = 0;
+    FAILS(PHI_ERR_BUFFER_TOO_SMALL, phi_keyring_search(kr, PURPOSE, ssn, 11, NULL, 0, NULL, &total, NULL, &count));
+    CHECK(count == 2 && total == det1_len + det2_len);
+    uint8_t found[128];
+    size_t found_lens[2];
+    total = sizeof found;
+    OK(phi_keyring_search(kr, PURPOSE, ssn, 11, NULL, 0, found, &total, found_lens, &count));
+    CHECK(memcmp(found, det2, det2_len) == 0 && memcmp(found + found_lens[0], det1, det1_len) == 0);
+
+    /* batches */
+    const uint8_t values[] = "aaabbbbcc";
+    size_t lens[] = {3, 4, 2}, env_lens[3], plain_lens[3];
+    uint8_t envs[256], plain[256];
+    size_t envs_len = sizeof envs, plain_len = sizeof plain;
+    OK(phi_keyring_field_encrypt_batch(kr, PURPOSE, PHI_FIELD_RANDOMIZED, values, lens, 3, NULL, 0, envs, &envs_len, env_lens));
+    OK(phi_keyring_field_decrypt_batch(kr, PURPOSE, envs, env_lens, 3, NULL, 0, plain, &plain_len, plain_lens, NULL));
+    CHECK(plain_len == 9 && memcmp(plain, values, 9) == 0);
+
+    /* listing */
+    size_t json_len = 0;
+    FAILS(PHI_ERR_BUFFER_TOO_SMALL, phi_keyring_list(kr, NULL, NULL, &json_len));
+    char *json = malloc(json_len);
+    OK(phi_keyring_list(kr, NULL, json, &json_len));
+    CHECK(strstr(json, "\"state\":\"deactivated\"") && strstr(json, "\"state\":\"active\"") && strstr(json, PURPOSE));
+    free(json);
+
+    /* KEK rotation: records re-wrapped; the old KEK no longer opens the keyring */
+    size_t rewrapped = 0;
+    OK(phi_keyring_rewrap(kr, "env:PHI_TEST_KEK2", NULL, &rewrapped));
+    CHECK(rewrapped == 2);
+    OK(phi_keyring_free(kr));
+    FAILS(PHI_ERR_WRONG_KEK, phi_keyring_open(path, "env:PHI_TEST_KEK", NULL, 0, &kr));
+    CHECK(kr == NULL);
+    OK(phi_keyring_open(path, "env:PHI_TEST_KEK2", NULL, 0, &kr));
+    out_len = sizeof out;
+    OK(phi_keyring_field_decrypt(kr, PURPOSE, det1, det1_len, NULL, 0, out, &out_len));
+    CHECK(out_len == 11 && memcmp(out, ssn, 11) == 0);
+    out_len = sizeof out;
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_keyring_field_encrypt(kr, "no.such.purpose", 0, ssn, 11, NULL, 0, out, &out_len));
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_keyring_open(path, "bogus", NULL, 0, &kr));
+    OK(phi_keyring_free(kr));
+
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    puts("keyring: ok");
+    return 0;
+}

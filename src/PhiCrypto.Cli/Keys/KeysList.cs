@@ -1,0 +1,67 @@
+// `phicrypt keys list [--json]`: every version with its state and timestamps; never key bytes.
+using System.Text.Json;
+using PhiCrypto.Keys;
+
+namespace PhiCrypto.Cli;
+
+internal static class KeysList
+{
+    public static int Run(KeyringCli cli, string[] rest)
+    {
+        var a = new KeysArgs(rest, [], ["--json"]);
+        a.Expect(0, "phicrypt keys list [--json]");
+        using var keyring = cli.OpenKeyring();
+        if (a.Flag("--json")) WriteJson(keyring);
+        else WriteTable(keyring);
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteTable(Keyring k)
+    {
+        Console.Out.WriteLine($"keyring {k.StoreLocation}, KEK {k.KekId} (check value {k.KekCheckValue})");
+        Console.Out.WriteLine($"{"PURPOSE",-28} {"VER",4} {"STATE",-12} {"CREATED",-20} {"ACTIVATED",-20} {"DEACTIVATED",-20} {"USAGE",10}");
+        foreach (var r in k.Records)
+            Console.Out.WriteLine($"{r.Purpose,-28} {r.Version,4} {KeyLifecycle.Name(r.State),-12} {T(r.Created),-20} {T(r.Activated),-20} {T(r.Deactivated ?? r.Compromised ?? r.Destroyed),-20} {r.UsageReserved,10}");
+    }
+
+    private static string T(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "-";
+
+    private static void WriteJson(Keyring k)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("keyring", k.StoreLocation);
+            w.WriteString("kekId", k.KekId);
+            w.WriteString("kekCheckValue", k.KekCheckValue);
+            w.WriteStartArray("keys");
+            foreach (var r in k.Records)
+            {
+                w.WriteStartObject();
+                w.WriteString("purpose", r.Purpose);
+                w.WriteNumber("version", r.Version);
+                w.WriteString("keyName", r.KeyName);
+                w.WriteString("state", KeyLifecycle.Name(r.State));
+                Time(w, "created", r.Created);
+                Time(w, "activated", r.Activated);
+                Time(w, "deactivated", r.Deactivated);
+                Time(w, "compromised", r.Compromised);
+                Time(w, "destroyed", r.Destroyed);
+                w.WriteNumber("usageReserved", r.UsageReserved);
+                w.WriteString("kekId", r.KekId);
+                w.WriteString("wrap", KeyringJson.WrapName(r.WrapAlgorithm));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+
+    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? t)
+    {
+        if (t is { } v) w.WriteString(name, KeyringJson.FormatTime(v));
+        else w.WriteNull(name);
+    }
+}

@@ -1,0 +1,90 @@
+// `phicrypt keys export | import`: the disaster-recovery bundle (docs/runbooks/disaster-recovery.md).
+using System.Security.Cryptography;
+using PhiCrypto.Keys;
+
+namespace PhiCrypto.Cli;
+
+internal static class KeysRecovery
+{
+    public const string RecoveryPassphraseVariable = "PHICRYPTO_RECOVERY_PASSPHRASE";
+    public const string RecoveryKeyPasswordVariable = "PHICRYPTO_RECOVERY_KEY_PASSWORD";
+
+    public static int Export(KeyringCli cli, string[] rest)
+    {
+        var a = new KeysArgs(rest, ["--recovery-key", "--recovery-passphrase-file", "-o", "--output"], ["--recovery-passphrase"]);
+        a.Expect(0, "phicrypt keys export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE");
+        var output = a.One("-o") ?? a.One("--output") ?? throw new UsageException("export needs -o FILE");
+        var keys = a.All("--recovery-key").Select(LoadPublicKey).ToList();
+        string? passphrase = a.One("--recovery-passphrase-file") is not null || a.Flag("--recovery-passphrase")
+            ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable, confirm: true)
+            : null;
+        if (keys.Count == 0 && passphrase is null) throw new UsageException("export needs --recovery-key PUB.pem and/or --recovery-passphrase-file F");
+        using var keyring = cli.OpenKeyring();
+        var bundle = keyring.ExportRecoveryBundle(keys, passphrase);
+        WriteNew(output, bundle);
+        foreach (var k in keys) k.Dispose();
+        Console.Out.WriteLine($"wrote recovery bundle {output} ({keyring.Records.Count} version(s), {bundle.Length} bytes); keep it offline, apart from the recovery private key");
+        return ExitCodes.Ok;
+    }
+
+    public static int Import(KeyringCli cli, string[] rest)
+    {
+        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file"], ["--recovery-passphrase"]);
+        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)");
+        var bundle = File.ReadAllBytes(a.Positional[0]);
+        using var rsa = a.One("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
+        string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
+        // A new machine has an empty store: open it directly rather than through OpenKeyring (which wants a keyring).
+        var store = cli.OpenStore();
+        using var keyring = Keyring.Open(store, s => KeyringCli.CreateKek(cli.KekSpec, s, cli.PassphraseFile, KeyringCli.PassphraseVariable),
+                                         new KeyringOptions { DisposeStore = true });
+        int n = keyring.ImportRecoveryBundle(bundle, rsa, passphrase);
+        Console.Out.WriteLine($"imported {n} version(s) into {keyring.StoreLocation}, wrapped under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
+        return ExitCodes.Ok;
+    }
+
+    private static RSA LoadPublicKey(string path)
+    {
+        var rsa = RSA.Create();
+        try { rsa.ImportFromPem(File.ReadAllText(path)); }
+        catch (ArgumentException) { rsa.Dispose(); throw new UsageException($"{path} is not an RSA public key in PEM form"); }
+        return rsa;
+    }
+
+    private static RSA LoadPrivateKey(string path)
+    {
+        var text = File.ReadAllText(path);
+        var rsa = RSA.Create();
+        try
+        {
+            if (text.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
+                rsa.ImportFromEncryptedPem(text, KeyringCli.ReadPassphrase(null, RecoveryKeyPasswordVariable));
+            else rsa.ImportFromPem(text);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            throw new UsageException($"{path} is not a usable RSA private key in PEM form");
+        }
+        return rsa;
+    }
+
+    /// <summary>Writes via a temp file and a rename, mode 0600: no partial output file on failure.</summary>
+    internal static void WriteNew(string path, byte[] bytes)
+    {
+        var full = Path.GetFullPath(path);
+        var tmp = $"{full}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var fs = new FileStream(tmp, options)) { fs.Write(bytes); fs.Flush(flushToDisk: true); }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
+    }
+}

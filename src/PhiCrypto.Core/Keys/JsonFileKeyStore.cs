@@ -1,0 +1,148 @@
+// The embedded default store: one JSON file (docs/keyring-format.md).
+//   {"format":"phicrypto-keyring","version":1,"settings":{...},"records":[...],"audit":[...]}
+// Writers take an exclusive flock on "<file>.lock" (FileShare.None is flock(LOCK_EX) on Unix), re-read
+// the file, check the commit's conditions, write "<file>.tmp-<random>" with mode 0600, fsync it and
+// rename it over the file: readers see the old or the new file, never half of one.
+using System.Text.Json;
+
+namespace PhiCrypto.Keys;
+
+public sealed class JsonFileKeyStore : IKeyStore
+{
+    public const string FormatName = "phicrypto-keyring";
+    public const int FormatVersion = 1;
+    private const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode DirMode700 = FileMode600 | UnixFileMode.UserExecute;
+
+    private readonly TimeSpan _lockTimeout;
+
+    public JsonFileKeyStore(string path, TimeSpan? lockTimeout = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _lockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    public string Path { get; }
+    public string Location => Path;
+
+    public KeyStoreContents Load()
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(Path); }
+        catch (FileNotFoundException) { return KeyStoreContents.Empty; }
+        catch (DirectoryNotFoundException) { return KeyStoreContents.Empty; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new KeyStoreException($"cannot read keyring {Path}: {e.Message}", e); }
+        return Parse(bytes);
+    }
+
+    public void Commit(KeyStoreCommit commit)
+    {
+        commit.Validate();
+        using var _ = AcquireLock();
+        var current = Load();
+        var next = current.Apply(commit);
+        WriteAtomically(Serialize(next));
+    }
+
+    public static byte[] Serialize(KeyStoreContents c)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", FormatName);
+            w.WriteNumber("version", FormatVersion);
+            w.WriteStartObject("settings");
+            foreach (var (k, v) in c.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+            w.WriteEndObject();
+            w.WriteStartArray("records");
+            foreach (var r in c.Records) KeyringJson.WriteRecord(w, r);
+            w.WriteEndArray();
+            w.WriteStartArray("audit");
+            foreach (var a in c.Audit) KeyringJson.WriteAudit(w, a);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        ms.WriteByte((byte)'\n');
+        return ms.ToArray();
+    }
+
+    public static KeyStoreContents Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json.ToArray());
+            var root = doc.RootElement;
+            if (root.GetProperty("format").GetString() != FormatName || root.GetProperty("version").GetInt32() != FormatVersion)
+                throw new MalformedDataException("not a phicrypto keyring file of a supported version");
+            var settings = new Dictionary<string, string>();
+            foreach (var p in root.GetProperty("settings").EnumerateObject()) settings[p.Name] = p.Value.GetString()!;
+            var records = root.GetProperty("records").EnumerateArray().Select(KeyringJson.ReadRecord).ToList();
+            var audit = root.GetProperty("audit").EnumerateArray().Select(KeyringJson.ReadAudit).ToList();
+            return new KeyStoreContents(settings, records, audit);
+        }
+        catch (Exception e) when (KeyringJson.IsJsonShapeError(e))
+        {
+            throw new MalformedDataException("the keyring file is not valid keyring JSON");
+        }
+    }
+
+    private FileStream AcquireLock()
+    {
+        EnsureDirectory();
+        var deadline = DateTime.UtcNow + _lockTimeout;
+        var delay = 5;
+        while (true)
+        {
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode600;
+                return new FileStream(Path + ".lock", options);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 200);
+            }
+            catch (IOException e) { throw new KeyStoreException($"keyring {Path} is locked by another writer: {e.Message}", e); }
+        }
+    }
+
+    private void EnsureDirectory()
+    {
+        var dir = System.IO.Path.GetDirectoryName(Path)!;
+        if (Directory.Exists(dir)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+        else Directory.CreateDirectory(dir, DirMode700);
+    }
+
+    private void WriteAtomically(byte[] bytes)
+    {
+        var tmp = $"{Path}.tmp-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode600;
+            using (var fs = new FileStream(tmp, options))
+            {
+                fs.Write(bytes);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, Path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new KeyStoreException($"cannot write keyring {Path}: {e.Message}", e);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public void Dispose() { }
+}

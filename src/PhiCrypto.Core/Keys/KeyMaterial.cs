@@ -1,0 +1,51 @@
+// The unwrapped DEK of one key version and its per-process usage budget. Shared by every snapshot
+// that contains the version, so a rotation or a reload never disturbs a concurrent encryption.
+using PhiCrypto.Fields;
+using PhiCrypto.Primitives;
+
+namespace PhiCrypto.Keys;
+
+internal sealed class KeyMaterial : IDisposable
+{
+    private FieldKey? _fieldKey;
+    private long _budget; // randomized encryptions this process may still do under its reservation
+
+    public KeyMaterial(string purpose, uint version, ReadOnlySpan<byte> dek)
+    {
+        Purpose = purpose;
+        Version = version;
+        Dek = SecretKey.Import(dek);
+    }
+
+    public string Purpose { get; }
+    public uint Version { get; }
+    public SecretKey Dek { get; }
+
+    /// <summary>Takes one encryption from the budget; false when a new reservation is needed.</summary>
+    public bool TryTakeUsage() => Interlocked.Decrement(ref _budget) >= 0;
+
+    public void AddBudget(long n) => Interlocked.Exchange(ref _budget, n);
+
+    public long Budget => Math.Max(0, Volatile.Read(ref _budget));
+
+    public object UsageLock { get; } = new();
+
+    /// <summary>The field subkeys of this version, derived on first use.</summary>
+    public FieldKey FieldKey(long usageLimit)
+    {
+        var k = Volatile.Read(ref _fieldKey);
+        if (k is not null) return k;
+        lock (UsageLock)
+        {
+            _fieldKey ??= Fields.FieldKey.Create(Dek, Version);
+            _fieldKey.UsageLimit = usageLimit;
+            return _fieldKey;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (UsageLock) _fieldKey?.Dispose();
+        Dek.Dispose();
+    }
+}

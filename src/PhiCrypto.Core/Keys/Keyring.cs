@@ -1,0 +1,245 @@
+// The keyring: purposes, each with numbered DEK versions (32 random bytes), exactly one active.
+// Reads are lock-free on an immutable snapshot; writes are serialized in-process by a lock and across
+// processes by the store's conditional commit (IKeyStore). See docs/key-management.md.
+using System.Security.Cryptography;
+using PhiCrypto.Primitives;
+
+namespace PhiCrypto.Keys;
+
+public sealed partial class Keyring : IDisposable
+{
+    private readonly IKeyStore _store;
+    private readonly KeyringOptions _options;
+    private readonly object _writeLock = new();
+    private IKek _kek;
+    private KeyringSnapshot _snapshot;
+    private long _lastUnknownReloadTicks;
+    private bool _disposed;
+
+    private Keyring(IKeyStore store, IKek kek, KeyringOptions options, KeyringSnapshot snapshot)
+    {
+        _store = store;
+        _kek = kek;
+        _options = options;
+        _snapshot = snapshot;
+    }
+
+    /// <summary>Opens the keyring in <paramref name="store"/> under <paramref name="kek"/>. The keyring owns the
+    /// KEK (disposes it) but not the store. Throws <see cref="WrongKekException"/> for another KEK.</summary>
+    public static Keyring Open(IKeyStore store, IKek kek, KeyringOptions? options = null)
+        => Open(store, _ => kek, options);
+
+    /// <summary>Opens the keyring, building the KEK from the stored settings (passphrase salt and cost).</summary>
+    public static Keyring Open(IKeyStore store, Func<IReadOnlyDictionary<string, string>, IKek> kekFactory, KeyringOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= new KeyringOptions();
+        options.Validate();
+        IKek? kek = null;
+        try
+        {
+            var contents = store.Load();
+            kek = kekFactory(contents.Settings);
+            return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null));
+        }
+        catch
+        {
+            kek?.Dispose();
+            if (options.DisposeStore) store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a new keyring in an empty store: records the KEK's id, check value and settings,
+    /// and an audit "init" event. Purposes listed are created with an active version 1.</summary>
+    public static Keyring Initialize(IKeyStore store, IKek kek, KeyringOptions? options = null, params string[] purposes)
+    {
+        foreach (var p in purposes) KeyNames.CheckPurpose(p);
+        var keyring = Open(store, kek, options);
+        try
+        {
+            keyring.Mutate(snap =>
+            {
+                if (!snap.Contents.IsEmpty) throw new PolicyViolationException($"keyring {store.Location} is already initialized");
+                var audit = keyring.NewAudit(snap);
+                audit.Add(AuditKind.Init, detail: $"kek {kek.Id} (check value {KeyCheckValue.ToHex(kek.CheckValue)})");
+                var fresh = new Dictionary<(string, uint), KeyMaterial>();
+                var inserts = purposes.Distinct().Select(p => keyring.NewVersion(p, 1, audit, fresh, "created by init")).ToList();
+                return new Plan<int>(0, audit.Commit(snap, inserts, [], keyring.KekSettings(kek)), fresh);
+            });
+            return keyring;
+        }
+        catch { keyring.Dispose(); throw; }
+    }
+
+    /// <summary>The KEK currently protecting the records (id and check value only are public).</summary>
+    public string KekId => _kek.Id;
+    public string KekCheckValue => KeyCheckValue.ToHex(_kek.CheckValue);
+    public string StoreLocation => _store.Location;
+    public KeyringOptions Options => _options;
+
+    public IReadOnlyList<string> Purposes => [.. Snapshot.Purposes.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Every key record (no key bytes in them), by purpose then version.</summary>
+    public IReadOnlyList<KeyRecord> Records => Snapshot.Contents.Records;
+
+    public IReadOnlyList<KeyRecord> Versions(string purpose) =>
+        Snapshot.Find(purpose)?.Versions.Select(v => v.Record).ToList() ?? throw UnknownPurpose(purpose);
+
+    /// <summary>The active version of <paramref name="purpose"/>, or null when none is active.</summary>
+    public KeyRecord? ActiveVersion(string purpose) => (Snapshot.Find(purpose) ?? throw UnknownPurpose(purpose)).Active?.Record;
+
+    public IReadOnlyList<AuditEvent> AuditTrail => Snapshot.Contents.Audit;
+
+    /// <summary>Re-reads the store and verifies the whole audit chain.</summary>
+    public AuditVerification VerifyAudit() => AuditChain.Verify(_store.Load().Audit);
+
+    /// <summary>Re-reads the store (picks up versions other processes added). Thread-safe.</summary>
+    public void Reload()
+    {
+        lock (_writeLock) ReloadCore();
+    }
+
+    private KeyringSnapshot Snapshot
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Volatile.Read(ref _snapshot);
+        }
+    }
+
+    private KeyringSnapshot ReloadCore() => Swap(KeyringSnapshot.Build(_store.Load(), _kek, _snapshot, null));
+
+    private KeyringSnapshot Swap(KeyringSnapshot next)
+    {
+        var old = Interlocked.Exchange(ref _snapshot, next);
+        var live = next.Materials.ToHashSet();
+        foreach (var m in old.Materials) if (!live.Contains(m)) m.Dispose(); // destroyed versions
+        return next;
+    }
+
+    internal static KeyNotAvailableException UnknownPurpose(string purpose) => new($"no keys for purpose '{purpose}'");
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var m in _snapshot.Materials) m.Dispose();
+            _kek.Dispose();
+            if (_options.DisposeStore) _store.Dispose();
+        }
+    }
+
+    // ------------------------------------------------------------ writing
+
+    private sealed record Plan<T>(T Result, KeyStoreCommit? Commit, IReadOnlyDictionary<(string, uint), KeyMaterial>? Fresh = null);
+
+    /// <summary>Reloads, plans a change on the fresh state, commits it conditionally; on a conflict with
+    /// another writer, reloads and plans again (the plan may then find there is nothing left to do).</summary>
+    private T Mutate<T>(Func<KeyringSnapshot, Plan<T>> plan, IKek? kekAfterCommit = null)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            for (int attempt = 0; ; attempt++)
+            {
+                var snap = ReloadCore();
+                var p = plan(snap);
+                if (p.Commit is null) { DisposeFresh(p.Fresh); return p.Result; }
+                try
+                {
+                    _store.Commit(p.Commit);
+                }
+                catch (KeyStoreConflictException) when (attempt < _options.MaxConflictRetries)
+                {
+                    DisposeFresh(p.Fresh);
+                    Thread.Sleep(Random.Shared.Next(1, 10 * (attempt + 1)));
+                    continue;
+                }
+                catch { DisposeFresh(p.Fresh); throw; }
+                var after = snap.Contents.Apply(p.Commit);
+                if (kekAfterCommit is not null) { var old = _kek; _kek = kekAfterCommit; old.Dispose(); }
+                Swap(KeyringSnapshot.Build(after, _kek, snap, p.Fresh));
+                return p.Result;
+            }
+        }
+    }
+
+    private static void DisposeFresh(IReadOnlyDictionary<(string, uint), KeyMaterial>? fresh)
+    {
+        if (fresh is null) return;
+        foreach (var m in fresh.Values) m.Dispose();
+    }
+
+    private AuditBuilder NewAudit(KeyringSnapshot snap) => new(snap.AuditHead, snap.AuditHeadHash, _options.Actor, Now());
+
+    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_options.Time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    private IReadOnlyDictionary<string, string> KekSettings(IKek kek)
+    {
+        var d = new Dictionary<string, string>(kek.StoreSettings)
+        {
+            [KeyringSnapshot.KekIdSetting] = kek.Id,
+            [KeyringSnapshot.KekCheckValueSetting] = KeyCheckValue.ToHex(kek.CheckValue),
+        };
+        return d;
+    }
+
+    /// <summary>A new version (active unless asked otherwise): 32 random bytes, wrapped under the KEK, sealed with its MAC.</summary>
+    private KeyRecord NewVersion(string purpose, uint version, AuditBuilder audit, Dictionary<(string, uint), KeyMaterial> fresh, string detail, bool activate = true)
+    {
+        var now = audit.Time;
+        Span<byte> dek = stackalloc byte[KeyRecord.DekSize];
+        try
+        {
+            RandomNumberGenerator.Fill(dek);
+            var (alg, wrapped) = _kek.Wrap(dek);
+            var record = new KeyRecord
+            {
+                Purpose = purpose, Version = version, State = activate ? KeyState.Active : KeyState.PreActive, Created = now, Activated = activate ? now : null,
+                KekId = _kek.Id, KekCheckValue = _kek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped,
+            }.Seal(dek);
+            fresh[(purpose, version)] = new KeyMaterial(purpose, version, dek);
+            audit.Add(AuditKind.Create, purpose, version, null, KeyState.PreActive, detail);
+            if (activate) audit.Add(AuditKind.Activate, purpose, version, KeyState.PreActive, KeyState.Active);
+            return record;
+        }
+        finally { CryptographicOperations.ZeroMemory(dek); }
+    }
+
+    /// <summary>Re-seals <paramref name="record"/> (after a metadata change) with the version's DEK.</summary>
+    private static KeyRecord Reseal(KeyRecord record, KeyVersion v) =>
+        record.State == KeyState.Destroyed ? record.Seal(default) :
+        record.Seal((v.Material ?? throw new KeyNotAvailableException($"key {record.KeyName} has no key material")).Dek.Span);
+
+    /// <summary>Builds the chained audit events of one commit.</summary>
+    private sealed class AuditBuilder(long head, byte[] headHash, string actor, DateTimeOffset time)
+    {
+        private readonly List<AuditEvent> _events = [];
+        private byte[] _prev = headHash;
+        public DateTimeOffset Time { get; } = time;
+
+        public void Add(AuditKind kind, string? purpose = null, uint version = 0, KeyState? from = null, KeyState? to = null, string detail = "")
+        {
+            var e = new AuditEvent
+            {
+                Sequence = head + _events.Count + 1, Time = Time, Kind = kind, Purpose = purpose, Version = version,
+                FromState = from, ToState = to, Actor = actor, Detail = detail, PreviousHash = _prev,
+            }.Sealed();
+            _events.Add(e);
+            _prev = e.Hash;
+        }
+
+        public KeyStoreCommit Commit(KeyringSnapshot snap, IReadOnlyList<KeyRecord> inserts, IReadOnlyList<KeyRecord> updates, IReadOnlyDictionary<string, string>? settings = null) => new()
+        {
+            ExpectedAuditHead = snap.AuditHead,
+            Inserts = inserts,
+            Updates = updates,
+            Audit = [.. _events],
+            Settings = settings ?? new Dictionary<string, string>(),
+        };
+    }
+}

@@ -1,0 +1,283 @@
+// Streaming messages with a raw key handle (phicrypto.h, "Streams"): the AWS Encryption SDK message
+// format v2 (suite 0x0478 by default) through the core's PhiCrypto.Messages. The key wraps each
+// message's data key in the raw AES keyring form (namespace "phicrypto", name "raw").
+// By descriptor (the fast path: frames encrypted in parallel), by push, by range, and inspect.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using PhiCrypto.Messages;
+
+namespace PhiCrypto.Native;
+
+internal static unsafe class StreamExports
+{
+    internal const int FlagSigned = 1;
+
+    private static RawAesKeyring Wrapper(nint key) =>
+        new(RawAesKeyring.DefaultNamespace, RawAesKeyring.DefaultKeyName, Handles.Get<NativeKey>(key, "key").Secret);
+
+    private static MessageEncryptOptions EncryptOptions(RawAesKeyring wrapper, nuint frameLength, byte* contextJson, int flags)
+    {
+        if ((flags & ~FlagSigned) != 0) throw new ArgumentException("unknown flags");
+        return new MessageEncryptOptions
+        {
+            Wrappers = [wrapper],
+            FrameLength = frameLength == 0 ? MessageHeader.DefaultFrameLength : NativeBuffers.Checked(frameLength, "frame_length"),
+            EncryptionContext = Json.ReadContext(contextJson),
+            Suite = (flags & FlagSigned) != 0 ? AlgorithmSuite.CommittingSigned : AlgorithmSuite.Committing,
+        };
+    }
+
+    private static MessageDecryptOptions DecryptOptions(RawAesKeyring wrapper) => new() { Wrappers = [wrapper] };
+
+    private static void WriteContext(IReadOnlyDictionary<string, string>? context, byte* json, nuint* jsonLength)
+    {
+        if (jsonLength == null) return; // not asked for
+        InfoExports.WriteString(Json.WriteContext(context ?? new Dictionary<string, string>()), json, jsonLength);
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_encrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int EncryptFd(nint key, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
+    {
+        try
+        {
+            using var wrapper = Wrapper(key);
+            var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
+            using var input = Fd.Open(inFd, FileAccess.Read);
+            using var output = Fd.Open(outFd, FileAccess.Write);
+            long total = MessagePipeline.Encrypt(input, output, options);
+            if (plaintextLength != null) *plaintextLength = (ulong)total;
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int DecryptFd(nint key, int inFd, int outFd, byte* contextJson, nuint* contextJsonLength)
+    {
+        try
+        {
+            using var wrapper = Wrapper(key);
+            using var input = Fd.Open(inFd, FileAccess.Read);
+            using var output = Fd.Open(outFd, FileAccess.Write);
+            var header = MessagePipeline.Decrypt(input, output, DecryptOptions(wrapper));
+            WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_range_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int DecryptRangeFd(nint key, int inFd, int outFd, ulong start, ulong count, ulong* written)
+    {
+        try
+        {
+            if (start > long.MaxValue || count > long.MaxValue) throw new ArgumentException("range too large");
+            using var wrapper = Wrapper(key);
+            using var input = Fd.Open(inFd, FileAccess.Read);
+            using var output = Fd.Open(outFd, FileAccess.Write);
+            using var reader = new SeekableMessageReader(input, DecryptOptions(wrapper), leaveOpen: true);
+            long n = reader.CopyRange((long)start, (long)count, output);
+            if (written != null) *written = (ulong)n;
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_inspect_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int InspectFd(int fd, byte* json, nuint* jsonLength)
+    {
+        try
+        {
+            if (jsonLength == null) throw new ArgumentException("json_len is NULL");
+            using var input = Fd.Open(fd, FileAccess.Read);
+            long start = input.CanSeek ? input.Position : -1;
+            var description = Json.WriteDescription(MessageInspector.Describe(input));
+            if (start >= 0) input.Position = start; // a size query can be repeated on a file
+            InfoExports.WriteString(description, json, jsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    // ---- push mode
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_encryptor_new", CallConvs = [typeof(CallConvCdecl)])]
+    private static int EncryptorNew(nint key, nuint frameLength, byte* contextJson, int flags, nint* stream)
+    {
+        RawAesKeyring? wrapper = null;
+        try
+        {
+            if (stream == null) throw new ArgumentException("stream is NULL");
+            *stream = 0;
+            wrapper = Wrapper(key);
+            *stream = Handles.New(new PushEncryptor(wrapper, EncryptOptions(wrapper, frameLength, contextJson, flags)));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            wrapper?.Dispose();
+            return Abi.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_decryptor_new", CallConvs = [typeof(CallConvCdecl)])]
+    private static int DecryptorNew(nint key, nint* stream)
+    {
+        RawAesKeyring? wrapper = null;
+        try
+        {
+            if (stream == null) throw new ArgumentException("stream is NULL");
+            *stream = 0;
+            wrapper = Wrapper(key);
+            *stream = Handles.New(new PushDecryptor(wrapper, DecryptOptions(wrapper)));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            wrapper?.Dispose();
+            return Abi.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_push", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Push(nint stream, byte* input, nuint inputLength)
+    {
+        try
+        {
+            Handles.Get<PushStream>(stream, "stream").Push(NativeBuffers.In(input, inputLength, "in"));
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_finish", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Finish(nint stream)
+    {
+        try
+        {
+            Handles.Get<PushStream>(stream, "stream").Finish();
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_pending", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Pending(nint stream, nuint* pending)
+    {
+        try
+        {
+            NativeBuffers.Write(pending, (nuint)Handles.Get<PushStream>(stream, "stream").Pending, "pending");
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_pull", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Pull(nint stream, byte* output, nuint* outputLength)
+    {
+        try
+        {
+            var push = Handles.Get<PushStream>(stream, "stream");
+            *outputLength = (nuint)push.Pull(NativeBuffers.Capacity(output, outputLength, "out"));
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_context", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Context(nint stream, byte* json, nuint* jsonLength)
+    {
+        try
+        {
+            if (jsonLength == null) throw new ArgumentException("json_len is NULL");
+            var context = Handles.Get<PushStream>(stream, "stream").Context
+                ?? throw new InvalidOperationException("the header has not been read yet");
+            WriteContext(context, json, jsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_stream_free", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Free(nint stream)
+    {
+        try
+        {
+            Handles.Release<PushStream>(stream, "stream");
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    // ---- random access
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_reader_open_fd", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderOpen(nint key, int fd, nint* reader)
+    {
+        RawAesKeyring? wrapper = null;
+        FileStream? file = null;
+        try
+        {
+            if (reader == null) throw new ArgumentException("reader is NULL");
+            *reader = 0;
+            wrapper = Wrapper(key);
+            file = Fd.Open(fd, FileAccess.Read);
+            var seekable = new SeekableMessageReader(file, DecryptOptions(wrapper), leaveOpen: true);
+            *reader = Handles.New(new NativeReader(file, wrapper, seekable));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            file?.Dispose();
+            wrapper?.Dispose();
+            return Abi.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_reader_length", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderLength(nint reader, ulong* length)
+    {
+        try
+        {
+            NativeBuffers.Write(length, (ulong)Handles.Get<NativeReader>(reader, "reader").Length, "length");
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_reader_read", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderRead(nint reader, ulong position, byte* output, nuint* outputLength)
+    {
+        try
+        {
+            var r = Handles.Get<NativeReader>(reader, "reader");
+            if (position > long.MaxValue) throw new ArgumentException("position too large");
+            *outputLength = (nuint)r.Read((long)position, NativeBuffers.Capacity(output, outputLength, "out"));
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_reader_context", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderContext(nint reader, byte* json, nuint* jsonLength)
+    {
+        try
+        {
+            if (jsonLength == null) throw new ArgumentException("json_len is NULL");
+            WriteContext(Handles.Get<NativeReader>(reader, "reader").Context, json, jsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "phi_reader_free", CallConvs = [typeof(CallConvCdecl)])]
+    private static int ReaderFree(nint reader)
+    {
+        try
+        {
+            Handles.Release<NativeReader>(reader, "reader");
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+}

@@ -1,0 +1,71 @@
+// postgresql:// URLs (libpq's URI form, PostgreSQL docs 34.1.1) to Npgsql connection strings, and a
+// display form without the password. Query parameters map onto Npgsql keywords where they mean the same.
+using System.Globalization;
+using Npgsql;
+
+namespace PhiCrypto.Postgres;
+
+public static class PostgresUrl
+{
+    public static bool IsUrl(string? s) =>
+        s is not null && (s.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>An Npgsql connection string for <paramref name="url"/>; a connection string passes through.</summary>
+    public static string ToConnectionString(string url)
+    {
+        if (!IsUrl(url)) return url;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) throw new ArgumentException("malformed postgresql:// URL");
+        var b = new NpgsqlConnectionStringBuilder { Host = uri.Host.Length > 0 ? Uri.UnescapeDataString(uri.Host) : "localhost" };
+        if (uri.Port > 0) b.Port = uri.Port;
+        var info = uri.UserInfo.Split(':', 2);
+        if (info[0].Length > 0) b.Username = Uri.UnescapeDataString(info[0]);
+        if (info.Length > 1) b.Password = Uri.UnescapeDataString(info[1]);
+        var db = uri.AbsolutePath.TrimStart('/');
+        if (db.Length > 0) b.Database = Uri.UnescapeDataString(db);
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
+            switch (key)
+            {
+                case "sslmode": b.SslMode = Enum.Parse<SslMode>(value.Replace("-", ""), ignoreCase: true); break;
+                case "host": b.Host = value; break;
+                case "port": b.Port = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "user": b.Username = value; break;
+                case "password": b.Password = value; break;
+                case "dbname": b.Database = value; break;
+                case "application_name": b.ApplicationName = value; break;
+                case "connect_timeout": b.Timeout = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "sslrootcert": b.RootCertificate = value; break;
+                case "options": b.Options = value; break;
+                case "schema": break; // ours: read by PostgresKeyStore
+                default: throw new ArgumentException($"unsupported postgresql:// URL parameter '{key}'");
+            }
+        }
+        return b.ConnectionString;
+    }
+
+    /// <summary>A query parameter of the URL (e.g. our "schema"), or null.</summary>
+    public static string? Parameter(string url, string name)
+    {
+        if (!IsUrl(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)) return null;
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            if (Uri.UnescapeDataString(kv[0]) == name) return kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
+        }
+        return null;
+    }
+
+    /// <summary>host:port/database of a connection string or URL: for messages, never the password.</summary>
+    public static string Display(string urlOrConnectionString)
+    {
+        try
+        {
+            var b = new NpgsqlConnectionStringBuilder(ToConnectionString(urlOrConnectionString));
+            return $"postgresql://{b.Username}@{b.Host}:{b.Port}/{b.Database}";
+        }
+        catch (ArgumentException) { return "postgresql://(unparsable)"; }
+    }
+}
