@@ -62,6 +62,7 @@ def test_round_trip_keeps_content_type_and_metadata(s3, bucket, key):
     info = ps3.download_decrypted(s3, bucket, "scan.dcm", out, key)
     assert out.getvalue() == data
     assert info["metadata"]["study"] == "CT chest"
+    assert info["context"]["s3:content-type"] == "application/dicom"
 
 
 def test_edited_metadata_or_moved_object_is_refused(s3, bucket, key):
@@ -106,7 +107,14 @@ def test_random_access_fetches_only_needed_frames(s3, bucket, key):
     for offset in (0, 7 * MiB + 12345, 20 * MiB - 10):
         f.seek(offset)
         assert f.read(1000) == data[offset:offset + 1000]
-    assert f.ranged_source.bytes_fetched < 2 * MiB, f.ranged_source.bytes_fetched
+    # header + final frame + three 64 KiB frames (the middle read spans two), not 20 MiB
+    assert f.bytes_fetched < 512 * 1024, f.bytes_fetched
+    assert f.requests <= 6, f.requests
+    f.seek(7 * MiB + 12345)
+    before = f.requests
+    assert f.read(100) == data[7 * MiB + 12345:7 * MiB + 12445]
+    assert f.requests == before            # frames already fetched are not fetched again
+    f.close()
 
 
 def test_500_MB_upload_stays_under_100_MB_of_memory(s3, bucket, key):
@@ -157,3 +165,21 @@ def test_32_threads_over_different_objects(s3, bucket, key):
 def test_small_part_size_is_a_caller_mistake(s3, bucket, key):
     with pytest.raises(ValueError):
         ps3.upload_encrypted(s3, bucket, "x", io.BytesIO(b"x"), key, part_size=1024)
+
+
+def test_paths_take_the_descriptor_fast_path_and_a_refused_download_leaves_no_file(s3, bucket, key, tmp_path):
+    src = tmp_path / "report.pdf"
+    data = os.urandom(7 * MiB + 3)
+    src.write_bytes(data)
+    ps3.upload_encrypted(s3, bucket, "r.pdf", str(src), key, purpose="documents", content_type="application/pdf")
+    dst = tmp_path / "out.pdf"
+    ps3.download_decrypted(s3, bucket, "r.pdf", str(dst), key, purpose="documents")
+    assert dst.read_bytes() == data
+    dst.unlink()
+    with pytest.raises(ps3.MetadataMismatchError):       # uploaded for "documents", asked as "files"
+        ps3.download_decrypted(s3, bucket, "r.pdf", str(dst), key)
+    assert not dst.exists()
+    other = phicrypto.Key.generate()
+    with pytest.raises(phicrypto.PhiCryptoError):
+        ps3.download_decrypted(s3, bucket, "r.pdf", str(dst), other, purpose="documents")
+    assert not dst.exists()
