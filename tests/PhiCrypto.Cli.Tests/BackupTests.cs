@@ -68,6 +68,31 @@ public sealed class BackupTests(BackupServices services) : IDisposable
     }
 
     [Fact]
+    public void Keyring_backups_name_their_version_and_stay_restorable_after_rotation()
+    {
+        var env = new Dictionary<string, string>(services.S3Env)
+        {
+            ["PHICRYPTO_KEYRING"] = Path.Combine(_dir, "keyring.json"),
+            ["PHICRYPTO_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        Phicrypt.Result R(string a) => Phicrypt.Run(a, env);
+        AssertOk(R("keys init --purpose backups"));
+        string v1 = Path.Combine(_dir, "v1.phi"), v2 = Path.Combine(_dir, "v2.phi");
+        AssertOk(R($"backup --pg \"{services.ConnInfo("clinic")}\" -o {v1}"));
+        AssertOk(R("keys rotate backups"));
+        AssertOk(R($"backup --pg \"{services.ConnInfo("clinic")}\" -o {v2} --recovery-key {Pub}"));
+        string KeyName(string f) => JsonDocument.Parse(File.ReadAllBytes(f + ".manifest.json")).RootElement.GetProperty("keys")[0].GetProperty("name").GetString()!;
+        Assert.Equal("backups/v1", KeyName(v1));
+        Assert.Equal("backups/v2", KeyName(v2));
+        AssertOk(R($"verify {v1}"));      // the deactivated version still decrypts
+        var db = services.NewDatabase();
+        AssertOk(R($"restore {v2} --pg \"{services.ConnInfo(db)}\""));
+        Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
+        AssertOk(Run($"verify {v2} --recovery-key {Priv}"));   // and without the keyring at all
+        Assert.NotEqual(0, Run($"verify {v1} --recovery-key {Priv}").ExitCode);   // v1 was not wrapped to it
+    }
+
+    [Fact]
     public void Split_plain_uncompressed_backup_restores_through_psql()
     {
         var dir = Path.Combine(_dir, "parts") + "/";

@@ -18,11 +18,19 @@ internal sealed class BackupArgs
     public string KeyName = "raw";
     public bool Help;
     public bool FromStdin;
+    /// <summary>--keyring/--kek/--passphrase-file, or null when none was given (then PHICRYPTO_KEYRING decides).</summary>
+    public KeyringCli Keyring = new();
+    public bool KeyringGiven;
+    public string Purpose = "backups";
 
     /// <summary>Parses options; <paramref name="positional"/> names the one positional argument allowed, if any.</summary>
     public static BackupArgs Parse(string[] args, bool positional)
     {
         var a = new BackupArgs();
+        var (keyring, rest) = KeyringCli.Extract(args);
+        a.Keyring = keyring;
+        a.KeyringGiven = rest.Length != args.Length;
+        args = rest;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => ++i < args.Length ? args[i] : throw new UsageException($"{args[i - 1]} needs a value");
@@ -41,6 +49,7 @@ internal sealed class BackupArgs
                 case "--recovery-key" or "--recovery-private-key": a.RecoveryKeys.Add(Next()); break;
                 case "--key-file": a.KeyFile = Next(); break;
                 case "--key-name": a.KeyName = Next(); break;
+                case "--purpose": a.Purpose = Next(); a.KeyringGiven = true; break;
                 case "--stdin": a.FromStdin = true; break;
                 default:
                     if (positional && a.Source is null && !args[i].StartsWith('-')) { a.Source = args[i]; break; }

@@ -1,7 +1,8 @@
 // The keys a backup's data key is wrapped under, and the keys a restore may unwrap it with.
-// Encrypt: a raw 32-byte AES key (--key-file, the same form `phicrypt encrypt --key-file` uses) and/or
-// every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: the same key file
-// and/or --recovery-key PRIV.pem. The keyring's "backups" purpose plugs in here once the CLI opens one.
+// Encrypt: the keyring's active "backups" version (--keyring/--kek or PHICRYPTO_KEYRING; --purpose to
+// change the purpose), a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses),
+// and every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of
+// these is given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill).
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Backups;
@@ -20,6 +21,11 @@ internal sealed class BackupKeys : IDisposable
         var keys = new BackupKeys();
         try
         {
+            // PHICRYPTO_KEYRING alone means "use it" for a backup; a restore given another key does not
+            // open it (the recovery drill must work where the keyring and its KEK are absent).
+            bool keyringInEnv = KeyringCli.NonEmpty(Environment.GetEnvironmentVariable(KeyringCli.KeyringVariable)) is not null;
+            if (args.KeyringGiven || (keyringInEnv && (encrypt || (args.KeyFile is null && args.RecoveryKeys.Count == 0))))
+                keys.AddKeyring(args, encrypt);
             if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
             foreach (var path in args.RecoveryKeys)
             {
@@ -29,8 +35,8 @@ internal sealed class BackupKeys : IDisposable
                 keys.Add(RawRsaKeyring.FromPem(pem));
             }
             if (keys.Wrappers.Count == 0)
-                throw new UsageException(encrypt ? "backup needs a key: --key-file FILE and/or --recovery-key PUB.pem"
-                    : "restore needs a key: --key-file FILE or --recovery-key PRIV.pem");
+                throw new UsageException(encrypt ? "backup needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE and/or --recovery-key PUB.pem"
+                    : "restore needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE or --recovery-key PRIV.pem");
             return keys;
         }
         catch { keys.Dispose(); throw; }
@@ -41,6 +47,16 @@ internal sealed class BackupKeys : IDisposable
         _owned.Add(rsa);
         Wrappers.Add(rsa);
         Names.Add(new ManifestKey { Provider = rsa.KeyNamespace, Name = rsa.KeyName });
+    }
+
+    private void AddKeyring(BackupArgs args, bool encrypt)
+    {
+        var keyring = args.Keyring.OpenKeyring();
+        _owned.Add(keyring);
+        var wrapper = encrypt ? KeyringWrapper.ForEncrypt(keyring, args.Purpose) : KeyringWrapper.ForDecrypt(keyring, args.Purpose);
+        _owned.Add(wrapper);
+        Wrappers.Add(wrapper);
+        Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = wrapper.KeyName });
     }
 
     private void AddRaw(string path, string keyName)
@@ -59,6 +75,6 @@ internal sealed class BackupKeys : IDisposable
 
     public void Dispose()
     {
-        foreach (var d in _owned) d.Dispose();
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();   // wrappers before their keyring
     }
 }

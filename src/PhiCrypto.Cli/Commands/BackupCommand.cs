@@ -14,6 +14,8 @@ internal static class BackupCommand
           --pg-dump-args "..."   extra pg_dump arguments (default --format=custom; plain and tar allowed)
           --split SIZE           start a new part every SIZE bytes (K, M, G suffixes), e.g. 1G
           --compress zstd|none   compress with the zstd executable before encrypting (default zstd)
+          --keyring/--kek/--passphrase-file  wrap under the keyring's active "backups" version (also when
+                                 PHICRYPTO_KEYRING is set and no other key is given); --purpose P to change it
           --key-file FILE        wrap the backup's data key under this raw 32-byte AES key
           --key-name NAME        the key name recorded for --key-file (default "raw")
           --recovery-key PUB.pem wrap the backup's data key to this RSA public key (repeatable)

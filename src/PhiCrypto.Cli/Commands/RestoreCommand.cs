@@ -10,6 +10,7 @@ internal static class RestoreCommand
           --pg CONNINFO            the (fresh) database to restore into
           --recovery-key PRIV.pem  unwrap with the offline recovery key's private half
           --key-file FILE          or with the raw 32-byte AES key the backup was made with
+          --keyring/--kek/...      or with the keyring (any version of "backups" that may still decrypt)
           --pg-restore-args "..."  extra pg_restore arguments (it always gets --exit-on-error)
         Every part's length is checked first, its SHA-256 as it is read, every frame's tag before its
         bytes reach pg_restore. Run `phicrypt verify` first: a part found damaged midway stops the

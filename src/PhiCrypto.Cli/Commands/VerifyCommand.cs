@@ -6,7 +6,7 @@ namespace PhiCrypto.Cli;
 internal static class VerifyCommand
 {
     public const string Usage = """
-        usage: phicrypt verify FILE|DIR|s3://bucket/prefix [--recovery-key PRIV.pem | --key-file FILE]
+        usage: phicrypt verify FILE|DIR|s3://bucket/prefix [--recovery-key PRIV.pem | --key-file FILE | --keyring ...]
           checks every part's length and SHA-256, unwraps the data key, authenticates every frame,
           decompresses, and compares the dump's length with the manifest. Exit 0 only if all hold.
         """;
