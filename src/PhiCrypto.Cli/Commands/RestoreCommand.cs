@@ -1,6 +1,28 @@
+using PhiCrypto.Cli.Backups;
+
 namespace PhiCrypto.Cli;
 
+/// <summary>`phicrypt restore`: decrypt a backup and stream it into pg_restore (or psql for plain dumps).</summary>
 internal static class RestoreCommand
 {
-    public static int Run(string[] args) => CliErrors.Fail("restore: not implemented yet", ExitCodes.Failure);
+    public const string Usage = """
+        usage: phicrypt restore FILE|DIR|s3://bucket/prefix --pg CONNINFO [options]
+          --pg CONNINFO            the (fresh) database to restore into
+          --recovery-key PRIV.pem  unwrap with the offline recovery key's private half
+          --key-file FILE          or with the raw 32-byte AES key the backup was made with
+          --keyring/--kek/...      or with the keyring (any version of "backups" that may still decrypt)
+          --pg-restore-args "..."  extra pg_restore arguments (it always gets --exit-on-error)
+        Every part's length is checked first, its SHA-256 as it is read, every frame's tag before its
+        bytes reach pg_restore. Run `phicrypt verify` first: a part found damaged midway stops the
+        restore with a non-zero status, after what came before it was restored.
+        """;
+
+    public static int Run(string[] args)
+    {
+        var a = BackupArgs.Parse(args, positional: true);
+        if (a.Help) { Console.WriteLine(Usage); return ExitCodes.Ok; }
+        var m = RestoreRun.Restore(a);
+        Console.Error.WriteLine($"restored backup {m.BackupId} ({m.DumpBytes} dump bytes, {m.Parts.Count} part(s))");
+        return ExitCodes.Ok;
+    }
 }

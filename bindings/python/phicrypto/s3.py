@@ -1,0 +1,473 @@
+"""Client-side encrypted objects on any S3-compatible store (AWS, MinIO, Swift s3api), on boto3.
+
+The object body is one AWS Encryption SDK message (format v2, suite 0x0478, framed), the same
+format `phicrypt encrypt` writes, so `aws s3 cp` + `phicrypt decrypt` also works. The store never
+sees plaintext or keys.
+
+* ``upload_encrypted`` encrypts while uploading: ``phicrypto.stream_encrypt`` runs on its descriptor
+  fast path (frames encrypted in parallel on every core, GIL released) into an OS pipe, and the
+  ciphertext read from the pipe becomes a multipart upload whose parts go up from a thread pool, a
+  bounded number at a time. Memory: ``part_size * (max_concurrency + 2)`` plus the core's frame
+  ring, about 70 MB with the defaults, whatever the object size. Any failure aborts the upload: no
+  object, no orphaned parts.
+* The object keeps its ``Content-Type`` and user metadata (``x-amz-meta-*``) readable by the store,
+  and the same values, with bucket and key, go into the message's authenticated encryption context.
+  On download they are compared: metadata edited on the server, or an object copied under another
+  key, raises ``MetadataMismatchError`` instead of passing silently.
+* ``download_decrypted`` streams into a file object (parallel decryption through a pipe);
+  ``open_encrypted_object`` returns a seekable file object that issues ranged GETs for the header,
+  the final frame and the frames a read needs, nothing else. Fetched ciphertext goes into an
+  unlinked sparse temporary file that the native seekable reader reads (ciphertext only on disk).
+* Streams take a ``phicrypto.Key`` (the keyring has no streaming entry point in this build); the
+  ``purpose`` is recorded in the object metadata and the encryption context.
+
+Thread safety: boto3 clients are thread-safe; every function here may run in many threads at once.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, BinaryIO, Callable, Mapping
+
+import phicrypto
+from phicrypto._errors import ERR_MALFORMED
+
+__all__ = ["upload_encrypted", "download_decrypted", "open_encrypted_object", "MetadataMismatchError",
+           "EncryptedObject", "DEFAULT_PART_SIZE", "MIN_PART_SIZE"]
+
+MIN_PART_SIZE = 5 * 1024 * 1024          # S3's minimum for every part but the last
+DEFAULT_PART_SIZE = 8 * 1024 * 1024
+_META_FORMAT = "phicrypto-format"         # x-amz-meta-phicrypto-format: tells tools the body is a message
+_META_PURPOSE = "phicrypto-purpose"
+_RESERVED = (_META_FORMAT, _META_PURPOSE)
+_FORMAT = "aws-esdk-v2"
+_CTX_BUCKET, _CTX_KEY, _CTX_TYPE, _CTX_PURPOSE, _CTX_META = "s3:bucket", "s3:key", "s3:content-type", "s3:purpose", "s3:meta:"
+_COPY = 1024 * 1024
+
+
+class MetadataMismatchError(phicrypto.PhiCryptoError):
+    """The object's metadata, bucket or key differs from what was authenticated at upload."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, phicrypto._errors.ERR_POLICY)
+
+
+def _key(keyring_or_key: Any) -> Any:
+    if isinstance(keyring_or_key, phicrypto.Key):
+        return keyring_or_key
+    if isinstance(keyring_or_key, phicrypto.Keyring):
+        raise TypeError("streaming with a Keyring purpose is not available in this build: pass a phicrypto.Key")
+    raise TypeError("keyring_or_key must be a phicrypto.Key")
+
+
+def _user_metadata(head: Mapping[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in head.get("Metadata", {}).items() if k.lower() not in _RESERVED}
+
+
+def _context(bucket: str, key: str, content_type: str, purpose: str, metadata: Mapping[str, str]) -> dict[str, str]:
+    ctx = {_CTX_BUCKET: bucket, _CTX_KEY: key, _CTX_TYPE: content_type, _CTX_PURPOSE: purpose}
+    ctx.update({_CTX_META + k.lower(): v for k, v in metadata.items()})
+    return ctx
+
+
+def _expected(bucket: str, key: str, head: Mapping[str, Any]) -> dict[str, str]:
+    purpose = head.get("Metadata", {}).get(_META_PURPOSE, "")
+    return _context(bucket, key, head.get("ContentType", "application/octet-stream"), purpose, _user_metadata(head))
+
+
+def _check(bucket: str, key: str, expected: Mapping[str, str], authenticated: Mapping[str, str]) -> None:
+    if {k: v for k, v in authenticated.items() if k.startswith("s3:")} != dict(expected):
+        raise MetadataMismatchError(f"s3://{bucket}/{key}: metadata, bucket or key differ from what was authenticated at upload")
+
+
+class _Thread(threading.Thread):
+    """Runs fn, keeping its exception for join_checked()."""
+
+    def __init__(self, fn: Callable[[], Any], name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self._fn, self.error, self.result = fn, None, None
+
+    def run(self) -> None:
+        try:
+            self.result = self._fn()
+        except BaseException as e:  # re-raised by join_checked in the calling thread
+            self.error = e
+
+    def join_checked(self) -> Any:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def _pump(source: Any, target_fd: int) -> Callable[[], None]:
+    """Copies a Python file object into a pipe, closing the pipe at the end (or on failure)."""
+    def run() -> None:
+        with open(target_fd, "wb", buffering=0, closefd=True) as out:
+            while True:
+                data = source.read(_COPY)
+                if not data:
+                    return
+                out.write(data)
+    return run
+
+
+def _has_fd(f: Any) -> bool:
+    try:
+        f.fileno()
+        return isinstance(f, io.FileIO) or f.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _fd_source(source: Any, threads: list[_Thread]) -> Any:
+    """A file object the native fast path can read by descriptor: ``source`` itself, or a pipe fed by a thread."""
+    if _has_fd(source):
+        return source
+    r, w = os.pipe()
+    t = _Thread(_pump(source, w), "phicrypto-s3-feed")
+    threads.append(t)
+    t.start()
+    return open(r, "rb", buffering=0)
+
+
+class _MultipartWriter:
+    """Turns a byte stream into upload parts sent from a thread pool, at most max_concurrency at once."""
+
+    def __init__(self, client: Any, bucket: str, key: str, upload_id: str, part_size: int,
+                 pool: ThreadPoolExecutor, max_concurrency: int) -> None:
+        self._client, self._bucket, self._key, self._upload_id = client, bucket, key, upload_id
+        self._part_size, self._pool = part_size, pool
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._buffer = bytearray()
+        self._futures: list[Future] = []
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= self._part_size:
+            body = bytes(self._buffer[:self._part_size])
+            del self._buffer[:self._part_size]
+            self._send(body)
+
+    def _send(self, body: bytes) -> None:
+        for f in self._futures:
+            if f.done() and f.exception() is not None:
+                raise f.exception()  # type: ignore[misc]
+        self._slots.acquire()           # bounds memory: at most max_concurrency parts in flight
+        number = len(self._futures) + 1
+
+        def upload() -> dict[str, Any]:
+            try:
+                r = self._client.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+                                             PartNumber=number, Body=body)
+                return {"PartNumber": number, "ETag": r["ETag"]}
+            finally:
+                self._slots.release()
+        self._futures.append(self._pool.submit(upload))
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Sends the last part and waits for all; returns the part list for completion."""
+        if self._buffer or not self._futures:
+            self._send(bytes(self._buffer))
+            self._buffer.clear()
+        return [f.result() for f in self._futures]
+
+
+def upload_encrypted(client: Any, bucket: str, key: str, source: str | os.PathLike | BinaryIO,
+                     keyring_or_key: Any, purpose: str = "files", metadata: Mapping[str, str] | None = None,
+                     content_type: str | None = None, *, part_size: int = DEFAULT_PART_SIZE,
+                     max_concurrency: int = 4, frame_length: int = 64 * 1024) -> dict[str, Any]:
+    """Encrypts ``source`` (a path or a readable binary file object) into ``s3://bucket/key``.
+
+    ``keyring_or_key`` is a ``phicrypto.Key``. ``metadata`` becomes ``x-amz-meta-*``; it, the
+    ``content_type``, ``purpose``, bucket and key are authenticated in the message's encryption
+    context. Returns the CompleteMultipartUpload response. On any error the multipart upload is
+    aborted before the exception propagates.
+    """
+    key_obj = _key(keyring_or_key)
+    if part_size < MIN_PART_SIZE:
+        raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")
+    if max_concurrency < 1:
+        raise ValueError("max_concurrency must be at least 1")
+    metadata = dict(metadata or {})
+    if any(k.lower() in _RESERVED for k in metadata):
+        raise ValueError(f"metadata keys {_RESERVED} are reserved")
+    content_type = content_type or "application/octet-stream"
+    context = _context(bucket, key, content_type, purpose, metadata)
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type,
+                                            Metadata={**metadata, _META_FORMAT: _FORMAT, _META_PURPOSE: purpose})
+    upload_id = upload["UploadId"]
+    threads: list[_Thread] = []
+    try:
+        with ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="phicrypto-s3") as pool:
+            writer = _MultipartWriter(client, bucket, key, upload_id, part_size, pool, max_concurrency)
+            with (open(source, "rb") if isinstance(source, (str, os.PathLike)) else _nullcontext(source)) as src:
+                r, w = os.pipe()
+                with open(r, "rb", buffering=0) as ciphertext:
+                    plain = _fd_source(src, threads)
+
+                    def encrypt() -> None:
+                        try:
+                            with open(w, "wb", buffering=0) as out:
+                                phicrypto.stream_encrypt(plain, out, key_obj, frame_length, context)
+                        finally:
+                            if plain is not src:
+                                plain.close()
+                    enc = _Thread(encrypt, "phicrypto-s3-encrypt")
+                    threads.append(enc)
+                    enc.start()
+                    while True:
+                        data = ciphertext.read(_COPY)
+                        if not data:
+                            break
+                        writer.write(data)
+                for t in threads:
+                    t.join_checked()
+            parts = writer.finish()
+        return client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                                MultipartUpload={"Parts": parts})
+    except BaseException:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        raise
+
+
+class _nullcontext:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __enter__(self) -> Any:
+        return self.value
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def download_decrypted(client: Any, bucket: str, key: str, dest: str | os.PathLike | BinaryIO,
+                       keyring_or_key: Any, purpose: str = "files") -> dict[str, Any]:
+    """Streams ``s3://bucket/key`` through decryption into ``dest`` (a path or writable file object).
+
+    Every frame is authenticated before its bytes are written. Then the object's content type, user
+    metadata, purpose, bucket and key must equal the authenticated encryption context, else
+    ``MetadataMismatchError`` (a path destination is removed on any failure; a file object then
+    holds bytes to discard). Returns ``{"content_type": ..., "metadata": {...}, "context": {...}}``.
+    """
+    key_obj = _key(keyring_or_key)
+    head = client.head_object(Bucket=bucket, Key=key)
+    expected = _expected(bucket, key, head)
+    if expected[_CTX_PURPOSE] != purpose:
+        raise MetadataMismatchError(f"s3://{bucket}/{key} was uploaded for purpose {expected[_CTX_PURPOSE]!r}, not {purpose!r}")
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    path = dest if isinstance(dest, (str, os.PathLike)) else None
+    try:
+        with (open(path, "wb") if path is not None else _nullcontext(dest)) as out:
+            context = _decrypt_to(body, out, key_obj)
+        _check(bucket, key, expected, context)
+    except BaseException:
+        if path is not None and os.path.exists(path):
+            os.unlink(path)
+        raise
+    finally:
+        body.close()
+    return {"content_type": head.get("ContentType"), "metadata": _user_metadata(head), "context": context}
+
+
+def _decrypt_to(body: Any, out: Any, key: Any) -> Mapping[str, str]:
+    """stream_decrypt on its descriptor fast path: pipes and threads stand in for objects without one."""
+    threads: list[_Thread] = []
+    src = _fd_source(body, threads)
+    if _has_fd(out):
+        try:
+            return phicrypto.stream_decrypt(src, out, key)
+        finally:
+            src.close()
+            for t in threads:
+                t.join()
+    r, w = os.pipe()
+
+    def drain() -> None:
+        with open(r, "rb", buffering=0) as plain:
+            while True:
+                data = plain.read(_COPY)
+                if not data:
+                    return
+                out.write(data)
+    drainer = _Thread(drain, "phicrypto-s3-drain")
+    drainer.start()
+    try:
+        with open(w, "wb", buffering=0) as pipe_out:
+            context = phicrypto.stream_decrypt(src, pipe_out, key)
+    finally:
+        src.close()
+        drainer.join()
+        for t in threads:
+            t.join()
+    drainer.join_checked()
+    return context
+
+
+class EncryptedObject(io.RawIOBase):
+    """A seekable, read-only file object over the plaintext of an encrypted S3 object.
+
+    Ciphertext is fetched with ranged GETs into an unlinked sparse temporary file, only where a read
+    needs it (the header, the final frame, the frames holding the requested bytes), and decrypted
+    there by the native seekable reader, each frame verified by its tag. ``requests`` and
+    ``bytes_fetched`` count the GETs. Unsigned messages (suite 0x0478, what ``upload_encrypted``
+    writes) only.
+    """
+
+    _HEAD = 64 * 1024
+    _MAX_HEADER = 1024 * 1024
+
+    def __init__(self, client: Any, bucket: str, key: str, size: int, key_obj: Any) -> None:
+        super().__init__()
+        self._client, self._bucket, self._key, self._size = client, bucket, key, size
+        self.requests = 0
+        self.bytes_fetched = 0
+        self._fetched: set[int] = set()
+        fd, name = tempfile.mkstemp(prefix="phicrypto-s3-")
+        os.unlink(name)                       # nothing to clean up, whatever happens
+        self._file = open(fd, "r+b", buffering=0)
+        self._file.truncate(size)             # sparse: only fetched ranges take space
+        self._inner: Any = None
+        self._pos = 0
+        self._header_length, self._frame_length = self._fetch_header()
+        body = size - self._header_length
+        self._regular = max(0, (body - 40) // (self._frame_length + 32))
+        final_start = self._header_length + self._regular * (self._frame_length + 32)
+        self._get(final_start, size - final_start)
+        self._inner = phicrypto.open_encrypted(self._file, key_obj)
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The authenticated encryption context."""
+        return self._inner.context  # type: ignore[no-any-return]
+
+    @property
+    def length(self) -> int:
+        return self._inner.length  # type: ignore[no-any-return]
+
+    def _get(self, start: int, count: int) -> None:
+        if count <= 0:
+            return
+        r = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{start + count - 1}")
+        data = r["Body"].read()
+        if len(data) != count:
+            raise phicrypto.FormatError("the object changed or is shorter than its length", ERR_MALFORMED)
+        os.pwrite(self._file.fileno(), data, start)
+        self.requests += 1
+        self.bytes_fetched += count
+
+    def _fetch_header(self) -> tuple[int, int]:
+        """Fetches the header; returns (header length, frame length), parsed per message-header.md (v2)."""
+        have = min(self._size, self._HEAD)
+        self._get(0, have)
+        while True:
+            data = os.pread(self._file.fileno(), have, 0)
+            try:
+                return _parse_v2_header(data)
+            except IndexError:
+                if have >= min(self._size, self._MAX_HEADER):
+                    raise phicrypto.FormatError("message header is truncated or too long", ERR_MALFORMED) from None
+                more = min(self._size, self._MAX_HEADER)
+                self._get(have, more - have)
+                have = more
+
+    def _ensure(self, start: int, count: int) -> None:
+        """Fetches the regular frames holding plaintext [start, start + count), contiguous ones in one GET."""
+        f = self._frame_length
+        first, last = start // f, min((start + count - 1) // f, self._regular - 1)
+        missing = [k for k in range(first, last + 1) if k not in self._fetched]
+        while missing:
+            run = [missing.pop(0)]
+            while missing and missing[0] == run[-1] + 1:
+                run.append(missing.pop(0))
+            self._get(self._header_length + run[0] * (f + 32), len(run) * (f + 32))
+            self._fetched.update(run)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.length}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), self.length - self._pos)
+        if n <= 0:
+            return 0
+        self._ensure(self._pos, n)
+        self._inner.seek(self._pos)
+        got = self._inner.readinto(view[:n])
+        self._pos += got
+        return got
+
+    def close(self) -> None:
+        if not self.closed:
+            if self._inner is not None:
+                self._inner.close()
+            self._file.close()
+        super().close()
+
+
+def _parse_v2_header(data: bytes) -> tuple[int, int]:
+    """(header length, frame length) of a v2 framed message; IndexError when ``data`` is too short."""
+    def u16(at: int) -> int:
+        if at + 2 > len(data):
+            raise IndexError
+        return struct.unpack_from(">H", data, at)[0]
+    if not data:
+        raise IndexError
+    if data[0] != 2:
+        raise phicrypto.FormatError("ranged reads support message format version 2 only", ERR_MALFORMED)
+    suite = u16(1)
+    if suite != 0x0478:
+        raise phicrypto.FormatError(f"ranged reads support suite 0x0478 only, not 0x{suite:04X}", ERR_MALFORMED)
+    at = 1 + 2 + 32
+    at += 2 + u16(at)                               # encryption context
+    count = u16(at)
+    at += 2
+    for _ in range(count):                          # provider id, provider info, ciphertext
+        for _ in range(3):
+            at += 2 + u16(at)
+    if at + 1 + 4 > len(data):
+        raise IndexError
+    if data[at] != 2:
+        raise phicrypto.FormatError("ranged reads need a framed message", ERR_MALFORMED)
+    frame_length = struct.unpack_from(">I", data, at + 1)[0]
+    at += 1 + 4 + 32 + 16                           # content type, frame length, commitment, tag
+    if at > len(data) or frame_length == 0:
+        raise IndexError
+    return at, frame_length
+
+
+def open_encrypted_object(client: Any, bucket: str, key: str, keyring_or_key: Any, purpose: str = "files") -> EncryptedObject:
+    """A seekable, read-only file object over the plaintext of ``s3://bucket/key`` (see EncryptedObject).
+
+    The object's metadata is checked against the authenticated context before it is returned.
+    """
+    key_obj = _key(keyring_or_key)
+    head = client.head_object(Bucket=bucket, Key=key)
+    expected = _expected(bucket, key, head)
+    if expected[_CTX_PURPOSE] != purpose:
+        raise MetadataMismatchError(f"s3://{bucket}/{key} was uploaded for purpose {expected[_CTX_PURPOSE]!r}, not {purpose!r}")
+    obj = EncryptedObject(client, bucket, key, head["ContentLength"], key_obj)
+    try:
+        _check(bucket, key, expected, obj.context)
+    except BaseException:
+        obj.close()
+        raise
+    return obj

@@ -1,0 +1,2 @@
+// The backup helpers are internal to the CLI; its tests exercise option parsing and the manifest directly.
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("PhiCrypto.Cli.Tests")]

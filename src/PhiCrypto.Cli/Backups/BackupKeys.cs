@@ -1,0 +1,80 @@
+// The keys a backup's data key is wrapped under, and the keys a restore may unwrap it with.
+// Encrypt: the keyring's active "backups" version (--keyring/--kek or PHICRYPTO_KEYRING; --purpose to
+// change the purpose), a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses),
+// and every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of
+// these is given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill).
+using PhiCrypto.Messages;
+
+namespace PhiCrypto.Cli.Backups;
+
+internal sealed class BackupKeys : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+    public List<IDataKeyWrapper> Wrappers { get; } = [];
+    public List<ManifestKey> Names { get; } = [];
+
+    public static BackupKeys ForEncrypt(BackupArgs args) => Load(args, encrypt: true);
+    public static BackupKeys ForDecrypt(BackupArgs args) => Load(args, encrypt: false);
+
+    private static BackupKeys Load(BackupArgs args, bool encrypt)
+    {
+        var keys = new BackupKeys();
+        try
+        {
+            // PHICRYPTO_KEYRING alone means "use it" for a backup; a restore given another key does not
+            // open it (the recovery drill must work where the keyring and its KEK are absent).
+            bool keyringInEnv = KeyringCli.NonEmpty(Environment.GetEnvironmentVariable(KeyringCli.KeyringVariable)) is not null;
+            if (args.KeyringGiven || (keyringInEnv && (encrypt || (args.KeyFile is null && args.RecoveryKeys.Count == 0))))
+                keys.AddKeyring(args, encrypt);
+            if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
+            foreach (var path in args.RecoveryKeys)
+            {
+                string pem = File.ReadAllText(path);
+                if (!encrypt && !pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+                    throw new UsageException($"{path}: restoring with a recovery key needs its private key (PEM)");
+                keys.Add(RawRsaKeyring.FromPem(pem));
+            }
+            if (keys.Wrappers.Count == 0)
+                throw new UsageException(encrypt ? "backup needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE and/or --recovery-key PUB.pem"
+                    : "restore needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE or --recovery-key PRIV.pem");
+            return keys;
+        }
+        catch { keys.Dispose(); throw; }
+    }
+
+    private void Add(RawRsaKeyring rsa)
+    {
+        _owned.Add(rsa);
+        Wrappers.Add(rsa);
+        Names.Add(new ManifestKey { Provider = rsa.KeyNamespace, Name = rsa.KeyName });
+    }
+
+    private void AddKeyring(BackupArgs args, bool encrypt)
+    {
+        var keyring = args.Keyring.OpenKeyring();
+        _owned.Add(keyring);
+        var wrapper = encrypt ? KeyringWrapper.ForEncrypt(keyring, args.Purpose) : KeyringWrapper.ForDecrypt(keyring, args.Purpose);
+        _owned.Add(wrapper);
+        Wrappers.Add(wrapper);
+        Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = wrapper.KeyName });
+    }
+
+    private void AddRaw(string path, string keyName)
+    {
+        var key = File.ReadAllBytes(path);
+        try
+        {
+            if (key.Length != 32) throw new UsageException($"--key-file must hold exactly 32 raw bytes (found {key.Length})");
+            var aes = new RawAesKeyring(RawAesKeyring.DefaultNamespace, keyName, key);
+            _owned.Add(aes);
+            Wrappers.Add(aes);
+            Names.Add(new ManifestKey { Provider = aes.KeyNamespace, Name = aes.KeyName });
+        }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(key); }
+    }
+
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();   // wrappers before their keyring
+    }
+}

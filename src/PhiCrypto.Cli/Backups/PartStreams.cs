@@ -1,0 +1,149 @@
+// The encrypted message cut into numbered parts on the way out, and put back together on the way in.
+// Writing hashes each part's bytes (SHA-256) for the manifest. Reading checks every part against the
+// manifest: its length before the first byte is read, its SHA-256 when its last byte has been read,
+// so a damaged or truncated part fails the read loudly, naming the part.
+using System.Security.Cryptography;
+
+namespace PhiCrypto.Cli.Backups;
+
+/// <summary>A write-only stream that starts a new part every <c>splitBytes</c> (0: one part).</summary>
+internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlyStream
+{
+    private readonly List<ManifestPart> _parts = [];
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private Stream? _current;
+    private long _inPart, _total;
+
+    public long TotalBytes => _total;
+
+    public override void Write(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            if (_current is null) StartPart();
+            int n = splitBytes > 0 ? (int)Math.Min(data.Length, splitBytes - _inPart) : data.Length;
+            _current!.Write(data[..n]);
+            _hash.AppendData(data[..n]);
+            _inPart += n; _total += n;
+            data = data[n..];
+            if (splitBytes > 0 && _inPart == splitBytes) EndPart();
+        }
+    }
+
+    private void StartPart()
+    {
+        var name = store.PartName(_parts.Count + 1, splitBytes > 0);
+        _parts.Add(new ManifestPart { Name = name });
+        _current = store.CreatePart(name);
+        _inPart = 0;
+    }
+
+    private void EndPart()
+    {
+        _current!.Dispose();
+        _current = null;
+        var part = _parts[^1];
+        part.Bytes = _inPart;
+        part.Sha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
+    }
+
+    /// <summary>Finishes the last part; the list is what the manifest records. Not called on failure.</summary>
+    public List<ManifestPart> Complete()
+    {
+        if (_current is not null) EndPart();
+        if (_parts.Count == 0) throw new InvalidOperationException("no bytes were written");
+        return _parts;
+    }
+
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _hash.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>A read-only stream over the parts in manifest order, checking each part's length and SHA-256.</summary>
+internal sealed class PartReader : Stream
+{
+    private readonly PartStore _store;
+    private readonly IReadOnlyList<ManifestPart> _parts;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private Stream? _current;
+    private int _index = -1;
+    private long _inPart;
+
+    /// <summary>The part being read, if any.</summary>
+    public string? CurrentPart => _index >= 0 && _index < _parts.Count ? _parts[_index].Name : null;
+
+    public PartReader(PartStore store, IReadOnlyList<ManifestPart> parts)
+    {
+        _store = store;
+        _parts = parts;
+    }
+
+    /// <summary>Fails before any data flows when a part is missing or has another length.</summary>
+    public static void CheckPresent(PartStore store, IReadOnlyList<ManifestPart> parts)
+    {
+        foreach (var p in parts)
+        {
+            long length = store.PartLength(p.Name);
+            if (length < 0) throw new BackupFailedException($"backup part {p.Name} is missing");
+            if (length != p.Bytes) throw new BackupFailedException($"backup part {p.Name} is {length} bytes, the manifest says {p.Bytes}: truncated or replaced");
+        }
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        while (true)
+        {
+            if (_current is null)
+            {
+                if (_index + 1 >= _parts.Count) return 0;
+                _current = _store.OpenPart(_parts[++_index].Name);
+                _inPart = 0;
+            }
+            var part = _parts[_index];
+            int want = (int)Math.Min(buffer.Length, part.Bytes - _inPart);
+            int n = want == 0 ? 0 : _current.Read(buffer[..want]);
+            if (n > 0)
+            {
+                _hash.AppendData(buffer[..n]);
+                _inPart += n;
+                if (_inPart < part.Bytes) return n;
+            }
+            else if (_inPart < part.Bytes) throw new BackupFailedException($"backup part {part.Name} ended after {_inPart} of {part.Bytes} bytes: truncated");
+            EndPart(part);
+            if (n > 0) return n;
+        }
+    }
+
+    private void EndPart(ManifestPart part)
+    {
+        Span<byte> extra = stackalloc byte[1];
+        bool longer = _current!.Read(extra) > 0;
+        _current.Dispose();
+        _current = null;
+        if (longer) throw new BackupFailedException($"backup part {part.Name} is longer than the manifest says");
+        var actual = _hash.GetHashAndReset();
+        if (!CryptographicOperations.FixedTimeEquals(actual, Convert.FromHexString(part.Sha256)))
+            throw new BackupFailedException($"backup part {part.Name} is corrupted: its SHA-256 does not match the manifest");
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override void Flush() { }
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) { _current?.Dispose(); _hash.Dispose(); }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace PhiCrypto.Cli.Tests;
+
+/// <summary>`phicrypt backup | verify | restore` against a real PostgreSQL 15 and a real S3 API (Swift).</summary>
+[Collection("backup")]
+public sealed class BackupTests(BackupServices services) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("phicrypt-bk-").FullName;
+    private static readonly Lazy<(string Public, string Private)> Recovery = new(() =>
+    {
+        using var rsa = RSA.Create(3072);
+        var dir = Directory.CreateTempSubdirectory("phicrypt-rk-").FullName;
+        string pub = Path.Combine(dir, "recovery.pub.pem"), priv = Path.Combine(dir, "recovery.pem");
+        File.WriteAllText(pub, rsa.ExportSubjectPublicKeyInfoPem());
+        File.WriteAllText(priv, rsa.ExportPkcs8PrivateKeyPem());
+        return (pub, priv);
+    });
+
+    private static string Pub => Recovery.Value.Public;
+    private static string Priv => Recovery.Value.Private;
+
+    private Phicrypt.Result Run(string args) => Phicrypt.Run(args, services.S3Env);
+
+    private void AssertOk(Phicrypt.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+
+    private void RestoreAndCompare(string source)
+    {
+        var db = services.NewDatabase();
+        AssertOk(Run($"restore {source} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}"));
+        Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
+    }
+
+    [Fact]
+    public void File_backup_verifies_and_restores_into_a_fresh_database()
+    {
+        var file = Path.Combine(_dir, "clinic.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        var manifest = JsonDocument.Parse(File.ReadAllBytes(file + ".manifest.json")).RootElement;
+        Assert.Equal("zstd", manifest.GetProperty("compression").GetString());
+        Assert.Equal("custom", manifest.GetProperty("dumpFormat").GetString());
+        Assert.StartsWith("pg_dump (PostgreSQL) 15", manifest.GetProperty("pgDumpVersion").GetString());
+        var part = manifest.GetProperty("parts")[0];
+        Assert.Equal(new FileInfo(file).Length, part.GetProperty("bytes").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))), part.GetProperty("sha256").GetString());
+        Assert.StartsWith("recovery/", manifest.GetProperty("keys")[0].GetProperty("name").GetString());
+        Assert.False(File.ReadAllBytes(file).AsSpan().IndexOf("patient 12345"u8) >= 0, "plaintext rows in the backup file");
+
+        var verify = Run($"verify {file} --recovery-key {Priv}");
+        AssertOk(verify);
+        Assert.StartsWith("ok:", verify.Stdout);
+        RestoreAndCompare(file);
+    }
+
+    [Fact]
+    public void A_backup_under_a_key_and_the_recovery_key_restores_with_the_recovery_key_alone()
+    {
+        var keyFile = Path.Combine(_dir, "backups.key");
+        File.WriteAllBytes(keyFile, RandomNumberGenerator.GetBytes(32));
+        var file = Path.Combine(_dir, "both.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --key-file {keyFile} --key-name backups/v1 --recovery-key {Pub}"));
+        var keys = JsonDocument.Parse(File.ReadAllBytes(file + ".manifest.json")).RootElement.GetProperty("keys");
+        Assert.Equal("backups/v1", keys[0].GetProperty("name").GetString());
+        Assert.Equal(2, keys.GetArrayLength());
+        AssertOk(Run($"verify {file} --key-file {keyFile} --key-name backups/v1"));
+        RestoreAndCompare(file);   // the disaster-recovery drill: the private recovery key and nothing else
+    }
+
+    [Fact]
+    public void Keyring_backups_name_their_version_and_stay_restorable_after_rotation()
+    {
+        var env = new Dictionary<string, string>(services.S3Env)
+        {
+            ["PHICRYPTO_KEYRING"] = Path.Combine(_dir, "keyring.json"),
+            ["PHICRYPTO_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        Phicrypt.Result R(string a) => Phicrypt.Run(a, env);
+        AssertOk(R("keys init --purpose backups"));
+        string v1 = Path.Combine(_dir, "v1.phi"), v2 = Path.Combine(_dir, "v2.phi");
+        AssertOk(R($"backup --pg \"{services.ConnInfo("clinic")}\" -o {v1}"));
+        AssertOk(R("keys rotate backups"));
+        AssertOk(R($"backup --pg \"{services.ConnInfo("clinic")}\" -o {v2} --recovery-key {Pub}"));
+        string KeyName(string f) => JsonDocument.Parse(File.ReadAllBytes(f + ".manifest.json")).RootElement.GetProperty("keys")[0].GetProperty("name").GetString()!;
+        Assert.Equal("backups/v1", KeyName(v1));
+        Assert.Equal("backups/v2", KeyName(v2));
+        AssertOk(R($"verify {v1}"));      // the deactivated version still decrypts
+        var db = services.NewDatabase();
+        AssertOk(R($"restore {v2} --pg \"{services.ConnInfo(db)}\""));
+        Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
+        AssertOk(Run($"verify {v2} --recovery-key {Priv}"));   // and without the keyring at all
+        Assert.NotEqual(0, Run($"verify {v1} --recovery-key {Priv}").ExitCode);   // v1 was not wrapped to it
+    }
+
+    [Fact]
+    public void Split_plain_uncompressed_backup_restores_through_psql()
+    {
+        var dir = Path.Combine(_dir, "parts") + "/";
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {dir} --split 1M --compress none --pg-dump-args \"--format=plain --no-owner\" --recovery-key {Pub}"));
+        var parts = Directory.GetFiles(dir, "part-*.phi").Order().ToArray();
+        Assert.True(parts.Length >= 3, $"expected several parts, got {parts.Length}");
+        Assert.All(parts[..^1], p => Assert.Equal(1 << 20, new FileInfo(p).Length));
+        AssertOk(Run($"verify {dir} --recovery-key {Priv}"));
+        RestoreAndCompare(dir);
+    }
+
+    [Fact]
+    public void S3_backup_in_parts_restores()
+    {
+        var target = "s3://backups/nightly/" + Guid.NewGuid().ToString("N")[..8];
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {target} --split 2M --recovery-key {Pub}"));
+        AssertOk(Run($"verify {target} --recovery-key {Priv}"));
+        RestoreAndCompare(target);
+    }
+
+    [Fact]
+    public void A_corrupted_part_fails_verify_and_restore_loudly()
+    {
+        var dir = Path.Combine(_dir, "bad") + "/";
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {dir} --split 1M --compress none --recovery-key {Pub}"));
+        var part = Path.Combine(dir, "part-00002.phi");
+        var bytes = File.ReadAllBytes(part);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(part, bytes);
+
+        var verify = Run($"verify {dir} --recovery-key {Priv}");
+        Assert.NotEqual(0, verify.ExitCode);
+        // Whichever notices first names the part: its SHA-256 or the frame's tag (exit 3).
+        Assert.Contains("part-00002.phi", verify.Stderr);
+        Assert.Matches("corrupted|authentication failed", verify.Stderr);
+        var db = services.NewDatabase();
+        var restore = Run($"restore {dir} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}");
+        Assert.NotEqual(0, restore.ExitCode);
+        Assert.NotEqual("", restore.Stderr.Trim());
+    }
+
+    [Fact]
+    public void A_truncated_part_fails_before_any_data_flows()
+    {
+        var file = Path.Combine(_dir, "short.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        using (var f = new FileStream(file, FileMode.Open)) f.SetLength(f.Length - 100);
+        var verify = Run($"verify {file} --recovery-key {Priv}");
+        Assert.NotEqual(0, verify.ExitCode);
+        Assert.Contains("truncated", verify.Stderr);
+        var db = services.NewDatabase();
+        var restore = Run($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}");
+        Assert.NotEqual(0, restore.ExitCode);
+        Assert.Equal("0", services.Psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
+    [Fact]
+    public void A_failed_pg_dump_leaves_no_backup_behind()
+    {
+        var dir = Path.Combine(_dir, "failed") + "/";
+        var r = Run($"backup --pg \"{services.ConnInfo("no_such_database")}\" -o {dir} --recovery-key {Pub}");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("pg_dump exited with status", r.Stderr);
+        Assert.Empty(Directory.GetFiles(dir));
+
+        var r2 = Run($"backup --pg \"{services.ConnInfo("clinic")}\" --pg-dump-args \"--table=no_such_table\" -o {dir} --recovery-key {Pub}");
+        Assert.NotEqual(0, r2.ExitCode);
+        Assert.Empty(Directory.GetFiles(dir));
+        Assert.NotEqual(0, Run($"verify {dir} --recovery-key {Priv}").ExitCode);
+
+        // A file already at the target (an older backup whose manifest is elsewhere) survives a failed run.
+        var file = Path.Combine(_dir, "older.phi");
+        File.WriteAllText(file, "older backup");
+        Assert.NotEqual(0, Run($"backup --pg \"{services.ConnInfo("no_such_database")}\" -o {file} --recovery-key {Pub}").ExitCode);
+        Assert.Equal("older backup", File.ReadAllText(file));
+        Assert.False(File.Exists(file + ".partial"));
+        Assert.False(File.Exists(file + ".manifest.json"));
+    }
+
+    [Fact]
+    public void Another_recovery_key_cannot_restore()
+    {
+        var file = Path.Combine(_dir, "k.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        using var other = RSA.Create(3072);
+        var otherKey = Path.Combine(_dir, "other.pem");
+        File.WriteAllText(otherKey, other.ExportPkcs8PrivateKeyPem());
+        var r = Run($"verify {file} --recovery-key {otherKey}");
+        Assert.Equal(4, r.ExitCode);   // key not found
+        Assert.Contains("no encrypted data key", r.Stderr);
+    }
+
+    [Fact]
+    public void A_manifest_from_another_backup_does_not_open_these_parts()
+    {
+        string a = Path.Combine(_dir, "a.phi"), b = Path.Combine(_dir, "b.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {a} --recovery-key {Pub}"));
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {b} --recovery-key {Pub}"));
+        // b's manifest, with a's part hashes and sizes so only the backup id differs from a's own.
+        var ma = JsonDocument.Parse(File.ReadAllBytes(a + ".manifest.json")).RootElement;
+        var mb = File.ReadAllText(b + ".manifest.json");
+        var bId = JsonDocument.Parse(mb).RootElement.GetProperty("backupId").GetString()!;
+        File.WriteAllText(a + ".manifest.json", File.ReadAllText(a + ".manifest.json").Replace(ma.GetProperty("backupId").GetString()!, bId));
+        var r = Run($"verify {a} --recovery-key {Priv}");
+        Assert.Equal(6, r.ExitCode);   // policy: the context does not match
+        Assert.Contains("phicrypto-backup-id", r.Stderr);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
