@@ -1,0 +1,25 @@
+"""Starts a throwaway PostgreSQL 15 for the session and points Django's default database at it."""
+import os
+
+import pytest
+
+from pgserver import Server
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = Server().start()
+    os.environ["PHICRYPTO_TEST_PGHOST"] = server.host
+    os.environ["PHICRYPTO_TEST_PGPORT"] = str(server.port)
+    yield server
+    from phicrypto.django import keyring
+    keyring.reset()
+    from django.db import connections
+    connections.close_all()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(pg_server):
+    from django.conf import settings
+    settings.DATABASES["default"].update(HOST=pg_server.host, PORT=str(pg_server.port))
