@@ -23,3 +23,12 @@ def pg_server():
 def django_db_modify_db_settings(pg_server):
     from django.conf import settings
     settings.DATABASES["default"].update(HOST=pg_server.host, PORT=str(pg_server.port))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_key_store_connections(django_db_setup):
+    """The keyring's own connections must be gone before pytest-django drops the test database."""
+    yield
+    from phicrypto.django import audit, keyring
+    audit.reset()
+    keyring.reset()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -29,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.cmac import CMAC
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -201,12 +203,34 @@ class VersionInfo:
 
 
 class _FieldKey:
-    __slots__ = ("version", "state", "gcm", "siv")
+    __slots__ = ("version", "state", "gcm", "siv", "siv_key")
 
     def __init__(self, dek: bytes, version: int, state: str):
         self.version, self.state = version, state
         self.gcm = AESGCM(_hkdf(dek, _GCM_INFO, 32))
-        self.siv = AESSIV(_hkdf(dek, _SIV_INFO, 64))
+        siv_key = _hkdf(dek, _SIV_INFO, 64)
+        self.siv, self.siv_key = AESSIV(siv_key), siv_key[:32]
+
+
+def _cmac(key: bytes, data: bytes) -> bytes:
+    c = CMAC(algorithms.AES(key))
+    c.update(data)
+    return c.finalize()
+
+
+def _dbl(block: bytes) -> bytes:
+    n = int.from_bytes(block, "big") << 1
+    if n >> 128:
+        n = (n ^ 0x87) & ((1 << 128) - 1)
+    return n.to_bytes(16, "big")
+
+
+def _s2v_empty(k1: bytes, ad: bytes) -> bytes:
+    """RFC 5297 S2V over [ad, empty plaintext]: the synthetic IV, which is the whole ciphertext."""
+    d = _cmac(k1, bytes(16))
+    d = bytes(a ^ b for a, b in zip(_dbl(d), _cmac(k1, ad)))
+    t = bytes(a ^ b for a, b in zip(_dbl(d), b"\x80" + bytes(15)))
+    return _cmac(k1, t)
 
 
 class Engine:
@@ -222,6 +246,7 @@ class Engine:
         self._keys: dict[str, dict[int, _FieldKey]] = {}
         self._active: dict[str, int] = {}
         self._infos: list[VersionInfo] = []
+        self._conns: list = []
 
     # ---- connection (its own, so key changes commit independently of Django's transactions)
     def _conn(self):
@@ -230,12 +255,16 @@ class Engine:
         if conn is None or conn.closed:
             conn = psycopg2.connect(self._url)
             self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
         return conn
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed:
-            conn.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            if not conn.closed:
+                conn.close()
 
     def create_tables(self) -> None:
         with self._conn() as conn, conn.cursor() as cur:
@@ -307,6 +336,8 @@ class Engine:
         if mode == RANDOMIZED:
             nonce = os.urandom(12)
             return head + nonce + key.gcm.encrypt(nonce, plaintext, ad)
+        if not plaintext:  # python3-cryptography 38 refuses empty AES-SIV input; RFC 5297 allows it
+            return head + _s2v_empty(key.siv_key, ad)
         return head + key.siv.encrypt(plaintext, [ad])
 
     def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool, ad: bytes = b"") -> bytes:
@@ -328,6 +359,10 @@ class Engine:
         try:
             if mode == RANDOMIZED:
                 return key.gcm.decrypt(body[:12], body[12:], ad_bytes)
+            if len(body) == 16:
+                if not hmac.compare_digest(body, _s2v_empty(key.siv_key, ad_bytes)):
+                    raise InvalidTag()
+                return b""
             return key.siv.decrypt(body, [ad_bytes])
         except InvalidTag:
             raise AuthenticationError() from None
