@@ -32,3 +32,20 @@ def _close_key_store_connections(django_db_setup):
     from phicrypto.django import audit, keyring
     audit.reset()
     keyring.reset()
+
+
+@pytest.fixture(autouse=True)
+def fresh_keys(_close_key_store_connections):
+    """Each test starts with an empty key store and a keyring that has not been opened yet
+    (key rows commit on the store's own connection, so the test transaction does not undo them)."""
+    import psycopg2
+    from phicrypto.django import audit, conf, keyring
+    keyring.reset()
+    audit.reset()
+    conn = psycopg2.connect(conf.store_url())
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE phicrypto_key, phicrypto_key_audit")
+    conn.close()
+    yield
+    audit.reset()
+    keyring.reset()
