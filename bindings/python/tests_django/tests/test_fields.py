@@ -4,6 +4,7 @@ import datetime
 import pytest
 from django.core.exceptions import FieldError, ValidationError
 from django.db import DataError, connection
+from django.test.utils import isolate_apps
 
 from clinic.models import Patient, Sample
 from phicrypto.django import DecryptionError
@@ -200,6 +201,7 @@ def test_deconstruct_round_trips():
     assert Patient._meta.get_field("ssn").purpose == "clinic.Patient.ssn"
 
 
+@isolate_apps("clinic")
 def test_checks_refuse_unique_randomized_fields():
     from django.db import models
     from phicrypto.django.fields import EncryptedCharField
