@@ -1,73 +1,42 @@
 """The one door from phicrypto.django to the cryptographic engine.
 
 Everything the Django app needs from a keyring goes through the small ``Engine`` class below, so that
-moving to the final ``phicrypto.Keyring`` (the native core through cffi) is a change to this file only.
+moving to the final ``phicrypto.Keyring`` (issue 5, once it lands) is a change to this file only.
 
-INTERIM IMPLEMENTATION. ``phicrypto.Keyring`` (issue 5) was not on main when this app was written, so
-this module implements the same field envelope (docs/field-format.md, src/PhiCrypto.Core/Fields) over
-Debian's python3-cryptography, and a minimal PostgreSQL key store. The byte layout is the core's:
+All cryptography runs in the native core (libphicrypto.so through the ``phicrypto`` cffi package):
+field envelopes single and batched (``phi_field_encrypt[_batch]`` / ``phi_field_decrypt[_batch]`` with
+the key version named explicitly), DEK generation, AES-KWP wrapping of DEKs under the KEK, and the
+KEK check value. What is still Python here, until ``phicrypto.Keyring`` exposes it: the key store
+(rows in PostgreSQL, see STORE_DDL), the version bookkeeping, the hash chain of the key audit trail
+(SHA-256 via hashlib) and, for passphrase KEKs only, PBKDF2-HMAC-SHA-256 (hashlib, OpenSSL).
 
-    header   = 0b01 (format 1) | mode bit (0 randomized, 1 deterministic) | key version 1..31,
-               or version bits 0 followed by a LEB128 varint of the version (>= 32)
-    AD       = header || uint16_be(len(purpose)) || purpose UTF-8 || caller AD
-    random   = header || nonce(12) || AES-256-GCM(ct || tag16)            29 bytes overhead
-    determ.  = header || AES-256-SIV(S2V over [AD], plaintext) = SIV16||ct   17 bytes overhead
-    subkeys  = HKDF-SHA-256(DEK, salt "", info "phicrypto/field/v1/aes-256-gcm")  32 bytes
-               HKDF-SHA-256(DEK, salt "", info "phicrypto/field/v1/aes-256-siv")  64 bytes
-DEKs are 32 random bytes wrapped with AES-KWP (RFC 5649) under the KEK.
+Envelope header (parsed here to route a value to its key version; docs/field-format.md):
+    bits 7-6 format (01), bit 5 mode (0 randomized, 1 deterministic), bits 4-0 key version 1..31,
+    or 0 followed by a LEB128 varint of the version (>= 32).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import os
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.cmac import CMAC
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from cryptography.hazmat.primitives.keywrap import (InvalidUnwrap, aes_key_wrap_with_padding,
-                                                    aes_key_unwrap_with_padding)
-from cryptography.exceptions import InvalidTag
+import phicrypto
+from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCryptoError  # noqa: F401 (re-exported)
+from phicrypto._errors import error_for, raise_for
+from phicrypto._ffi import ffi, lib
 
-NATIVE = False  # True once this module calls phicrypto (the native core) instead of `cryptography`
-
-
-# ---------------------------------------------------------------- errors (phicrypto's names)
-try:  # the real hierarchy once the Python package exists
-    from phicrypto import (PhiCryptoError, AuthenticationError,  # type: ignore[attr-defined]
-                           KeyNotFoundError, FormatError)
-except ImportError:
-    class PhiCryptoError(Exception):
-        """Base of every phicrypto error."""
-
-    class AuthenticationError(PhiCryptoError):
-        """The envelope failed authentication (tampered, wrong column or wrong key)."""
-
-        def __init__(self, message: str = "authentication failed"):
-            super().__init__(message)
-
-    class KeyNotFoundError(PhiCryptoError):
-        """The key version an envelope names is unknown or may not decrypt."""
-
-    class FormatError(PhiCryptoError):
-        """Not a field envelope of a known format."""
-
+NATIVE = True  # every encryption, decryption, key generation and key wrap below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
-_GCM_INFO = b"phicrypto/field/v1/aes-256-gcm"
-_SIV_INFO = b"phicrypto/field/v1/aes-256-siv"
-MAX_PLAINTEXT = 1 << 20
+_OVERHEAD = {RANDOMIZED: 29, DETERMINISTIC: 17}
+MAX_HEADER = 6
 PASSPHRASE_ITERATIONS = 600_000
+_KEK_CHECK_PURPOSE = "phicrypto.django/kek-check"
 
 
 # ---------------------------------------------------------------- envelope header
@@ -95,7 +64,7 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
     if version:
         return mode, version, 1
     value = 0
-    for i in range(1, min(len(envelope), 6)):
+    for i in range(1, min(len(envelope), MAX_HEADER)):
         value |= (envelope[i] & 0x7F) << (7 * (i - 1))
         if not envelope[i] & 0x80:
             if value <= 31 or len(header(mode, value)) != i + 1:
@@ -104,32 +73,85 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
     raise FormatError("truncated key version in field envelope")
 
 
-def _ad(head: bytes, purpose: bytes, caller_ad: bytes) -> bytes:
-    return head + len(purpose).to_bytes(2, "big") + purpose + caller_ad
+# ---------------------------------------------------------------- native field calls with a key version
+def _encrypt_one(key: phicrypto.Key, version: int, mode: int, purpose: bytes, plaintext: bytes) -> bytes:
+    need = len(plaintext) + _OVERHEAD[mode] + MAX_HEADER
+    out = ffi.new("uint8_t[]", need)
+    length = ffi.new("size_t *", need)
+    rc = lib.phi_field_encrypt(key.handle, version, mode, purpose, plaintext, len(plaintext), b"", 0, out, length)
+    if rc:
+        raise_for(rc)
+    return ffi.buffer(out, length[0])[:]
+
+
+def _decrypt_one(key: phicrypto.Key, version: int, purpose: bytes, envelope: bytes) -> bytes:
+    n = len(envelope)
+    out = ffi.new("uint8_t[]", max(n, 1))
+    length = ffi.new("size_t *", n)
+    rc = lib.phi_field_decrypt(key.handle, version, purpose, envelope, n, b"", 0, out, length)
+    try:
+        if rc:
+            raise_for(rc)
+        return ffi.buffer(out, length[0])[:]
+    finally:
+        ffi.memmove(out, bytes(n), n)  # no plaintext left behind in the buffer
+
+
+def _encrypt_batch(key: phicrypto.Key, version: int, mode: int, purpose: bytes, values: Sequence[bytes]) -> list[bytes]:
+    n = len(values)
+    if n == 0:
+        return []
+    packed = b"".join(values)
+    total = len(packed) + n * (_OVERHEAD[mode] + MAX_HEADER)
+    out = ffi.new("uint8_t[]", total)
+    out_len = ffi.new("size_t *", total)
+    out_lens = ffi.new("size_t[]", n)
+    rc = lib.phi_field_encrypt_batch(key.handle, version, mode, purpose, packed, ffi.new("size_t[]", [len(v) for v in values]), n,
+                                     b"", 0, out, out_len, out_lens)
+    if rc:
+        raise_for(rc)
+    return _split(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n))
+
+
+def _decrypt_batch(key: phicrypto.Key, version: int, purpose: bytes, envelopes: Sequence[bytes]) -> list:
+    """Plaintexts, or the error of each envelope that failed (one bad row does not hide the others)."""
+    n = len(envelopes)
+    packed = b"".join(envelopes)
+    total = len(packed)
+    out = ffi.new("uint8_t[]", max(total, 1))
+    out_len = ffi.new("size_t *", total)
+    out_lens = ffi.new("size_t[]", n)
+    statuses = ffi.new("int32_t[]", n)
+    rc = lib.phi_field_decrypt_batch(key.handle, version, purpose, packed, ffi.new("size_t[]", [len(e) for e in envelopes]), n,
+                                     b"", 0, out, out_len, out_lens, statuses)
+    try:
+        if rc and not any(statuses[i] for i in range(n)):
+            raise_for(rc)
+        plain = _split(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n))
+    finally:
+        ffi.memmove(out, bytes(total), total)
+    return [error_for(statuses[i], _STATUS_TEXT.get(statuses[i], "malformed envelope")) if statuses[i] else plain[i] for i in range(n)]
+
+
+_STATUS_TEXT = {-3: "authentication failed", -4: "the key version it names is not available"}
+
+
+def _split(buf: bytes, lengths) -> list[bytes]:
+    out, offset = [], 0
+    for length in lengths:
+        out.append(buf[offset:offset + length])
+        offset += length
+    return out
 
 
 # ---------------------------------------------------------------- KEK sources
-def _hkdf(ikm: bytes, info: bytes, length: int) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(ikm)
-
-
-def _check_value(kek: bytes) -> bytes:
-    """Classic key check value: AES(KEK, 0^128), first 3 bytes. Tells a wrong KEK from tampering."""
-    enc = Cipher(algorithms.AES(kek), modes.ECB()).encryptor()
-    return (enc.update(bytes(16)) + enc.finalize())[:3]
-
-
 @dataclass(frozen=True)
 class KekSource:
     """Where the KEK comes from: ``env:NAME``, ``passphrase:TEXT``, ``passphrase-env:NAME`` or a
     ``pkcs11:`` URI (RFC 7512). Never stored anywhere by this app."""
     spec: str
 
-    def describe(self) -> str:
-        kind = self.spec.split(":", 1)[0]
-        return f"{kind}:{self.spec.split(':', 1)[1]}" if kind in ("env", "passphrase-env") else kind
-
-    def resolve(self, salt_loader) -> bytes:
+    def resolve(self, salt_loader) -> phicrypto.Key:
         kind, _, rest = self.spec.partition(":")
         if kind == "env":
             raw = os.environ.get(rest)
@@ -141,17 +163,22 @@ class KekSource:
                 raise ValueError(f"{rest} is not base64") from None
             if len(kek) != 32:
                 raise ValueError(f"{rest} must hold base64 of 32 bytes")
-            return kek
+            return phicrypto.Key.from_bytes(kek)
         if kind in ("passphrase", "passphrase-env"):
             phrase = rest if kind == "passphrase" else os.environ.get(rest, "")
             if not phrase:
                 raise KeyNotFoundError("empty KEK passphrase")
-            kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt_loader(),
-                             iterations=PASSPHRASE_ITERATIONS)
-            return kdf.derive(phrase.encode())
+            return phicrypto.Key.from_bytes(hashlib.pbkdf2_hmac("sha256", phrase.encode(), salt_loader(), PASSPHRASE_ITERATIONS))
         if kind == "pkcs11":
-            raise PhiCryptoError("pkcs11: KEKs need the native phicrypto package (not available to this interim engine)")
+            raise PhiCryptoError("pkcs11: KEKs need phicrypto.Keyring (issue 5), not available in this build yet")
         raise ValueError("KEK source must be env:NAME, passphrase:TEXT, passphrase-env:NAME or a pkcs11: URI")
+
+
+def _kek_fingerprint(kek: phicrypto.Key) -> tuple[bytes, str]:
+    """(3-byte check value, key id): from the deterministic envelope of "" under the KEK, computed by
+    the core. The check value tells a wrong KEK apart from a damaged record."""
+    siv = phicrypto.encrypt_deterministic(b"", kek, purpose=_KEK_CHECK_PURPOSE)[1:]
+    return siv[:3], siv[3:11].hex()
 
 
 # ---------------------------------------------------------------- the key store (PostgreSQL)
@@ -203,34 +230,10 @@ class VersionInfo:
 
 
 class _FieldKey:
-    __slots__ = ("version", "state", "gcm", "siv", "siv_key")
+    __slots__ = ("version", "state", "key")
 
-    def __init__(self, dek: bytes, version: int, state: str):
-        self.version, self.state = version, state
-        self.gcm = AESGCM(_hkdf(dek, _GCM_INFO, 32))
-        siv_key = _hkdf(dek, _SIV_INFO, 64)
-        self.siv, self.siv_key = AESSIV(siv_key), siv_key[:32]
-
-
-def _cmac(key: bytes, data: bytes) -> bytes:
-    c = CMAC(algorithms.AES(key))
-    c.update(data)
-    return c.finalize()
-
-
-def _dbl(block: bytes) -> bytes:
-    n = int.from_bytes(block, "big") << 1
-    if n >> 128:
-        n = (n ^ 0x87) & ((1 << 128) - 1)
-    return n.to_bytes(16, "big")
-
-
-def _s2v_empty(k1: bytes, ad: bytes) -> bytes:
-    """RFC 5297 S2V over [ad, empty plaintext]: the synthetic IV, which is the whole ciphertext."""
-    d = _cmac(k1, bytes(16))
-    d = bytes(a ^ b for a, b in zip(_dbl(d), _cmac(k1, ad)))
-    t = bytes(a ^ b for a, b in zip(_dbl(d), b"\x80" + bytes(15)))
-    return _cmac(k1, t)
+    def __init__(self, key: phicrypto.Key, version: int, state: str):
+        self.key, self.version, self.state = key, version, state
 
 
 class Engine:
@@ -242,7 +245,8 @@ class Engine:
         self._url, self._kek_source = url, kek
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._kek: bytes | None = None
+        self._kek: phicrypto.Key | None = None
+        self._kek_check, self._kek_id = b"", ""
         self._keys: dict[str, dict[int, _FieldKey]] = {}
         self._active: dict[str, int] = {}
         self._infos: list[VersionInfo] = []
@@ -275,18 +279,15 @@ class Engine:
     def _salt(self) -> bytes:
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("INSERT INTO phicrypto_setting (name, value) VALUES ('kek.pbkdf2.salt', %s) ON CONFLICT DO NOTHING",
-                        (base64.b64encode(secrets.token_bytes(16)).decode(),))
+                        (base64.b64encode(phicrypto.generate_key(16).export()).decode(),))
             cur.execute("SELECT value FROM phicrypto_setting WHERE name = 'kek.pbkdf2.salt'")
             return base64.b64decode(cur.fetchone()[0])
 
-    def _kek_bytes(self) -> bytes:
+    def _kek_key(self) -> phicrypto.Key:
         if self._kek is None:
             self._kek = self._kek_source.resolve(self._salt)
+            self._kek_check, self._kek_id = _kek_fingerprint(self._kek)
         return self._kek
-
-    @staticmethod
-    def _kek_id(kek: bytes) -> str:
-        return hashlib.sha256(b"phicrypto kek id\0" + kek).hexdigest()[:16]
 
     # ---- loading
     def reload(self) -> None:
@@ -294,20 +295,22 @@ class Engine:
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("SELECT purpose, version, state, kek_check, wrapped, created, kek_id FROM phicrypto_key ORDER BY purpose, version")
             rows = cur.fetchall()
-        kek = self._kek_bytes() if rows else None
+        kek = self._kek_key() if rows else None
+        old = {p: {v: k for v, k in versions.items()} for p, versions in self._keys.items()}
         keys: dict[str, dict[int, _FieldKey]] = {}
         active: dict[str, int] = {}
         infos = []
         for purpose, version, state, check, wrapped, created, kek_id in rows:
             infos.append(VersionInfo(purpose, version, state, created, kek_id))
             if state in ("active", "deactivated") and wrapped is not None:
-                if bytes(check) != _check_value(kek):
-                    raise KeyNotFoundError(f"key {purpose}#{version} is wrapped under another KEK (kek id {kek_id})")
-                try:
-                    dek = aes_key_unwrap_with_padding(kek, bytes(wrapped))
-                except InvalidUnwrap:
-                    raise AuthenticationError() from None
-                keys.setdefault(purpose, {})[version] = _FieldKey(dek, version, state)
+                known = old.get(purpose, {}).get(version)
+                if known is not None and known.state == state:
+                    keys.setdefault(purpose, {})[version] = known  # already unwrapped
+                else:
+                    if bytes(check) != self._kek_check:
+                        raise phicrypto.WrongKekError(f"key {purpose}#{version} is wrapped under another KEK (kek id {kek_id})")
+                    dek = phicrypto.aes_key_unwrap(bytes(wrapped), kek, padded=True)
+                    keys.setdefault(purpose, {})[version] = _FieldKey(dek, version, state)
             if state == "active":
                 active[purpose] = version
         with self._lock:
@@ -327,62 +330,53 @@ class Engine:
             raise KeyNotFoundError(f"no active key for purpose {purpose}")
         return self._keys[purpose][version]
 
-    @staticmethod
-    def _seal(key: _FieldKey, mode: int, purpose: bytes, plaintext: bytes, caller_ad: bytes) -> bytes:
-        if len(plaintext) > MAX_PLAINTEXT:
-            raise ValueError("field values are limited to 1 MiB")
-        head = header(mode, key.version)
-        ad = _ad(head, purpose, caller_ad)
-        if mode == RANDOMIZED:
-            nonce = os.urandom(12)
-            return head + nonce + key.gcm.encrypt(nonce, plaintext, ad)
-        if not plaintext:  # python3-cryptography 38 refuses empty AES-SIV input; RFC 5297 allows it
-            return head + _s2v_empty(key.siv_key, ad)
-        return head + key.siv.encrypt(plaintext, [ad])
-
-    def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool, ad: bytes = b"") -> bytes:
-        return self._seal(self._active_key(purpose), int(deterministic), purpose.encode(), plaintext, ad)
-
-    def encrypt_many(self, purpose: str, values: Sequence[bytes], deterministic: bool, ad: bytes = b"") -> list[bytes]:
-        key, p, mode = self._active_key(purpose), purpose.encode(), int(deterministic)
-        return [self._seal(key, mode, p, v, ad) for v in values]
-
-    def decrypt(self, purpose: str, envelope: bytes, ad: bytes = b"") -> bytes:
-        mode, version, hlen = read_header(envelope)
+    def _key(self, purpose: str, version: int) -> _FieldKey:
         key = self._keys.get(purpose, {}).get(version)
         if key is None:
             raise KeyNotFoundError(f"key version {version} named by the envelope is not available")
-        body = envelope[hlen:]
-        if len(body) < (28 if mode == RANDOMIZED else 16):
-            raise FormatError("field envelope too short")
-        ad_bytes = _ad(envelope[:hlen], purpose.encode(), ad)
-        try:
-            if mode == RANDOMIZED:
-                return key.gcm.decrypt(body[:12], body[12:], ad_bytes)
-            if len(body) == 16:
-                if not hmac.compare_digest(body, _s2v_empty(key.siv_key, ad_bytes)):
-                    raise InvalidTag()
-                return b""
-            return key.siv.decrypt(body, [ad_bytes])
-        except InvalidTag:
-            raise AuthenticationError() from None
+        return key
 
-    def decrypt_many(self, purpose: str, envelopes: Sequence[bytes], ad: bytes = b"") -> list:
-        """One result per envelope: the plaintext bytes, or the PhiCryptoError it raised."""
-        out: list = []
-        for e in envelopes:
+    def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool) -> bytes:
+        k = self._active_key(purpose)
+        return _encrypt_one(k.key, k.version, int(deterministic), purpose.encode(), plaintext)
+
+    def encrypt_many(self, purpose: str, values: Sequence[bytes], deterministic: bool) -> list[bytes]:
+        """One native call for the whole batch (the core spreads big batches over the cores)."""
+        k = self._active_key(purpose)
+        return _encrypt_batch(k.key, k.version, int(deterministic), purpose.encode(), values)
+
+    def decrypt(self, purpose: str, envelope: bytes) -> bytes:
+        _, version, _ = read_header(envelope)
+        k = self._key(purpose, version)
+        return _decrypt_one(k.key, version, purpose.encode(), envelope)
+
+    def decrypt_many(self, purpose: str, envelopes: Sequence[bytes]) -> list:
+        """One result per envelope: the plaintext bytes, or the PhiCryptoError it raised. One native
+        batch call per key version present."""
+        out: list = [None] * len(envelopes)
+        groups: dict[int, list[int]] = {}
+        for i, e in enumerate(envelopes):
             try:
-                out.append(self.decrypt(purpose, e, ad))
-            except PhiCryptoError as err:
-                out.append(err)
+                groups.setdefault(read_header(e)[1], []).append(i)
+            except FormatError as err:
+                out[i] = err
+        p = purpose.encode()
+        for version, idx in groups.items():
+            k = self._keys.get(purpose, {}).get(version)
+            if k is None:
+                for i in idx:
+                    out[i] = KeyNotFoundError(f"key version {version} named by the envelope is not available")
+                continue
+            for i, r in zip(idx, _decrypt_batch(k.key, version, p, [envelopes[i] for i in idx])):
+                out[i] = r
         return out
 
-    def search(self, purpose: str, plaintext: bytes, ad: bytes = b"") -> list[bytes]:
+    def search(self, purpose: str, plaintext: bytes) -> list[bytes]:
         """The deterministic envelopes of ``plaintext`` under every version that can still decrypt,
         oldest first."""
         p = purpose.encode()
         keys = self._keys.get(purpose, {})
-        return [self._seal(keys[v], DETERMINISTIC, p, plaintext, ad) for v in sorted(keys)]
+        return [_encrypt_one(keys[v].key, v, DETERMINISTIC, p, plaintext) for v in sorted(keys)]
 
     # ---- lifecycle (each change is one transaction with its audit record)
     def _audit(self, cur, event: str, purpose, version, detail: str = "") -> None:
@@ -395,10 +389,10 @@ class Engine:
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (seq, at, event, purpose, version, detail, prev, h))
 
     def _new_version(self, cur, purpose: str, version: int) -> None:
-        kek = self._kek_bytes()
-        dek = secrets.token_bytes(32)
+        kek = self._kek_key()
+        dek = phicrypto.generate_data_encryption_key()
         cur.execute("INSERT INTO phicrypto_key (purpose, version, state, kek_id, kek_check, wrapped) VALUES (%s, %s, 'active', %s, %s, %s)",
-                    (purpose, version, self._kek_id(kek), _check_value(kek), aes_key_wrap_with_padding(kek, dek)))
+                    (purpose, version, self._kek_id, self._kek_check, phicrypto.aes_key_wrap(dek, kek, padded=True)))
         self._audit(cur, "create" if version == 1 else "rotate", purpose, version)
 
     def ensure(self, purposes: Iterable[str]) -> list[str]:
@@ -429,19 +423,20 @@ class Engine:
 
     def rewrap(self, new_kek: KekSource) -> int:
         """Re-wraps every DEK under ``new_kek`` (no data is re-encrypted); returns the count."""
-        old = self._kek_bytes()
+        old = self._kek_key()
         new = new_kek.resolve(self._salt)
+        new_check, new_id = _kek_fingerprint(new)
         count = 0
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_STORE_LOCK,))
             cur.execute("SELECT purpose, version, wrapped FROM phicrypto_key WHERE wrapped IS NOT NULL FOR UPDATE")
             for purpose, version, wrapped in cur.fetchall():
-                dek = aes_key_unwrap_with_padding(old, bytes(wrapped))
+                dek = phicrypto.aes_key_unwrap(bytes(wrapped), old, padded=True)
                 cur.execute("UPDATE phicrypto_key SET wrapped = %s, kek_check = %s, kek_id = %s, changed = now() WHERE purpose = %s AND version = %s",
-                            (aes_key_wrap_with_padding(new, dek), _check_value(new), self._kek_id(new), purpose, version))
+                            (phicrypto.aes_key_wrap(dek, new, padded=True), new_check, new_id, purpose, version))
                 count += 1
-            self._audit(cur, "rewrap", None, None, f"{count} key(s) to kek {self._kek_id(new)}")
-        self._kek, self._kek_source = new, new_kek
+            self._audit(cur, "rewrap", None, None, f"{count} key(s) to kek {new_id}")
+        self._kek, self._kek_check, self._kek_id, self._kek_source = new, new_check, new_id, new_kek
         self.reload()
         return count
 

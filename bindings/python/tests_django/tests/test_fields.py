@@ -214,3 +214,41 @@ def test_checks_refuse_unique_randomized_fields():
 
     ids = {e.id for e in Bad._meta.get_field("x").check()}
     assert "phicrypto.E002" in ids
+
+
+def test_stored_envelope_opens_with_an_independent_implementation():
+    """Unwrap the DEK with Debian's `cryptography` (AES-KWP under the KEK), derive the GCM subkey
+    (HKDF-SHA-256, docs/field-format.md) and open the raw diagnosis column: the bytes in PostgreSQL
+    are exactly the documented envelope."""
+    import base64
+    import os
+    import psycopg2
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
+    from phicrypto.django import conf
+
+    p = make()
+    conn = psycopg2.connect(conf.store_url())
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT purpose, wrapped FROM phicrypto_key WHERE purpose IN ('clinic.Patient.diagnosis', 'clinic.Patient.ssn') AND version = 1")
+        wrapped = {purpose: bytes(w) for purpose, w in cur.fetchall()}
+    conn.close()
+    kek = base64.b64decode(os.environ["PHICRYPTO_MASTER_KEY"])
+
+    def subkey(purpose, info, length):
+        dek = aes_key_unwrap_with_padding(kek, wrapped[purpose])
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(dek)
+
+    def ad(head, purpose):
+        return head + len(purpose).to_bytes(2, "big") + purpose.encode()
+
+    env = raw("clinic_patient", "diagnosis", p.pk)
+    purpose = "clinic.Patient.diagnosis"
+    gcm = AESGCM(subkey(purpose, b"phicrypto/field/v1/aes-256-gcm", 32))
+    assert gcm.decrypt(env[1:13], env[13:], ad(env[:1], purpose)) == b"E11.9 type 2 diabetes"
+    env = raw("clinic_patient", "ssn", p.pk)
+    purpose = "clinic.Patient.ssn"
+    siv = AESSIV(subkey(purpose, b"phicrypto/field/v1/aes-256-siv", 64))
+    assert siv.decrypt(env[1:], [ad(env[:1], purpose)]) == b"123-45-6789"

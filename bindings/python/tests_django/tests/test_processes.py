@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def child(*args) -> str:
     env = dict(os.environ, PHICRYPTO_TEST_PGDATABASE=connection.settings_dict["NAME"],
-               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT.parent}")
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH"), str(ROOT.parent)])))
     done = subprocess.run([sys.executable, "-m", "tests.child", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
