@@ -74,10 +74,23 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
 
 
 # ---------------------------------------------------------------- native field calls with a key version
+_SCRATCH = 4096
+_tls = threading.local()
+
+
+def _scratch(need: int):
+    """A per-thread output buffer and length cell: a small field call allocates nothing native."""
+    s = getattr(_tls, "s", None)
+    if s is None:
+        s = _tls.s = (ffi.new("uint8_t[]", _SCRATCH), ffi.new("size_t *"))
+    out = s[0] if need <= _SCRATCH else ffi.new("uint8_t[]", need)
+    s[1][0] = need
+    return out, s[1]
+
+
 def _encrypt_one(key: phicrypto.Key, version: int, mode: int, purpose: bytes, plaintext: bytes) -> bytes:
     need = len(plaintext) + _OVERHEAD[mode] + MAX_HEADER
-    out = ffi.new("uint8_t[]", need)
-    length = ffi.new("size_t *", need)
+    out, length = _scratch(need)
     rc = lib.phi_field_encrypt(key.handle, version, mode, purpose, plaintext, len(plaintext), b"", 0, out, length)
     if rc:
         raise_for(rc)
@@ -86,8 +99,8 @@ def _encrypt_one(key: phicrypto.Key, version: int, mode: int, purpose: bytes, pl
 
 def _decrypt_one(key: phicrypto.Key, version: int, purpose: bytes, envelope: bytes) -> bytes:
     n = len(envelope)
-    out = ffi.new("uint8_t[]", max(n, 1))
-    length = ffi.new("size_t *", n)
+    out, length = _scratch(max(n, 1))
+    length[0] = n
     rc = lib.phi_field_decrypt(key.handle, version, purpose, envelope, n, b"", 0, out, length)
     try:
         if rc:
@@ -125,12 +138,15 @@ def _decrypt_batch(key: phicrypto.Key, version: int, purpose: bytes, envelopes: 
     rc = lib.phi_field_decrypt_batch(key.handle, version, purpose, packed, ffi.new("size_t[]", [len(e) for e in envelopes]), n,
                                      b"", 0, out, out_len, out_lens, statuses)
     try:
-        if rc and not any(statuses[i] for i in range(n)):
+        status = ffi.unpack(statuses, n) if rc else None
+        if rc and not any(status):
             raise_for(rc)
         plain = _split(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n))
     finally:
         ffi.memmove(out, bytes(total), total)
-    return [error_for(statuses[i], _STATUS_TEXT.get(statuses[i], "malformed envelope")) if statuses[i] else plain[i] for i in range(n)]
+    if not rc:
+        return plain
+    return [error_for(st, _STATUS_TEXT.get(st, "malformed envelope")) if st else pt for st, pt in zip(status, plain)]
 
 
 _STATUS_TEXT = {-3: "authentication failed", -4: "the key version it names is not available"}
@@ -356,10 +372,19 @@ class Engine:
         out: list = [None] * len(envelopes)
         groups: dict[int, list[int]] = {}
         for i, e in enumerate(envelopes):
-            try:
-                groups.setdefault(read_header(e)[1], []).append(i)
-            except FormatError as err:
-                out[i] = err
+            first = e[0] if e else 0
+            if first >> 6 == 1 and first & 0x1F:  # versions 1..31: the header is one byte
+                version = first & 0x1F
+            else:
+                try:
+                    version = read_header(e)[1]
+                except FormatError as err:
+                    out[i] = err
+                    continue
+            group = groups.get(version)
+            if group is None:
+                group = groups[version] = []
+            group.append(i)
         p = purpose.encode()
         for version, idx in groups.items():
             k = self._keys.get(purpose, {}).get(version)

@@ -74,9 +74,6 @@ class _Batch:
     def __init__(self, field):
         self.field, self.items, self.lock = field, [], threading.Lock()
 
-    def add(self, sealed: Sealed) -> None:
-        self.items.append(sealed)
-
     def open(self) -> None:
         with self.lock:
             pending, self.items = [s for s in self.items if s.result is None], []
@@ -85,6 +82,65 @@ class _Batch:
             results = get_keyring().decrypt_many(self.field.purpose, [s.envelope for s in pending])
             for s, r in zip(pending, results):
                 s.result = r
+
+
+# ---------------------------------------------------------------- batched writes
+try:
+    import psycopg2.extensions as _pgext
+except ImportError:  # pragma: no cover - another driver: values are encrypted one by one
+    _pgext = None
+
+
+class _PendingWrite:
+    """A plaintext whose envelope is made when the driver adapts the query parameters: by then every
+    value of a bulk_create / bulk_update / update is known, and one native call encrypts them all."""
+    __slots__ = ("batch", "plaintext", "stored")
+
+    def __repr__(self):  # never the plaintext (Django logs query parameters)
+        return "<pending phicrypto value>"
+
+
+class _WriteBatch:
+    __slots__ = ("field", "items", "open")
+
+    def __init__(self, field):
+        self.field, self.items, self.open = field, [], True
+
+    def flush(self) -> None:
+        self.open = False
+        todo, self.items = [p for p in self.items if p.stored is None], []
+        field = self.field
+        envelopes = get_keyring().encrypt_many(field.purpose, [p.plaintext for p in todo], field.deterministic)
+        for p, envelope in zip(todo, envelopes):
+            p.stored, p.plaintext = field.to_storage(envelope), None
+
+
+_writes = threading.local()
+
+
+def _pending(field, plaintext: bytes) -> _PendingWrite:
+    batches = _writes.__dict__.setdefault("batches", {})
+    batch = batches.get(id(field))
+    if batch is None or not batch.open:
+        batch = batches[id(field)] = _WriteBatch(field)
+    p = _PendingWrite()
+    p.batch, p.plaintext, p.stored = batch, plaintext, None
+    batch.items.append(p)
+    return p
+
+
+def _adapt_pending(p: _PendingWrite):
+    if p.stored is None:
+        p.batch.flush()
+    return _pgext.adapt(p.stored)
+
+
+if _pgext is not None:
+    _pgext.register_adapter(_PendingWrite, _adapt_pending)
+
+
+def _batched_writes(connection) -> bool:
+    return _pgext is not None and connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2"
 
 
 class EncryptedCol(Col):
@@ -105,13 +161,12 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        name = self.field.attname
-        value = instance.__dict__.get(name, _MISSING)
+        data = instance.__dict__
+        value = data.get(self.field.attname, _MISSING)
         if value is _MISSING:
             value = super().__get__(instance, cls)
         if type(value) is Sealed:
-            value = self.field.open_sealed(value, instance)
-            instance.__dict__[name] = value
+            value = data[self.field.attname] = self.field.open_sealed(value, instance)
         return value
 
     def __set__(self, instance, value):
@@ -228,7 +283,10 @@ class EncryptedMixin:
             return self.to_storage(value.envelope)
         if hasattr(value, "resolve_expression"):
             return value
-        return self.to_storage(get_keyring().encrypt(self.purpose, self.plaintext_bytes(value), self.deterministic))
+        plaintext = self.plaintext_bytes(value)
+        if _batched_writes(connection):
+            return _pending(self, plaintext)
+        return self.to_storage(get_keyring().encrypt(self.purpose, plaintext, self.deterministic))
 
     def get_db_prep_save(self, value, connection):
         return self.get_db_prep_value(value, connection)
@@ -267,6 +325,10 @@ class EncryptedMixin:
         if value is None:
             return None
         batch = getattr(expression, "_phi_batch", None)
+        if batch is not None and type(value) is memoryview:  # the common case, kept short
+            sealed = Sealed(value.tobytes(), batch)
+            batch.items.append(sealed)
+            return sealed
         try:
             envelope = self.from_storage(value)
         except FormatError as err:
@@ -277,25 +339,29 @@ class EncryptedMixin:
             return sealed
         if batch is not None:
             sealed = Sealed(envelope, batch)
-            batch.add(sealed)
+            batch.items.append(sealed)
             return sealed
         try:
             data = get_keyring().decrypt(self.purpose, envelope)
         except PhiCryptoError as err:
             raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
-        self._audit(None, envelope)
+        if audit.enabled():
+            self._audit(None, envelope)
         return self.decode(data)
 
     def open_sealed(self, sealed: Sealed, instance):
-        result = sealed.open()
+        result = sealed.result
+        if result is None:
+            sealed.batch.open()
+            result = sealed.result
         if isinstance(result, Exception):
             raise DecryptionError(self.model._meta.label, self.name, instance.pk, _reason(result))
-        self._audit(instance.pk, sealed.envelope)
+        if audit.enabled():
+            self._audit(instance.pk, sealed.envelope)
         return self.decode(result)
 
     def _audit(self, pk, envelope: bytes) -> None:
-        if audit.enabled():
-            audit.record(self.model._meta.label, self.name, pk, get_keyring().version_of(envelope))
+        audit.record(self.model._meta.label, self.name, pk, get_keyring().version_of(envelope))
 
 
 def _atomic_saves(cls) -> None:

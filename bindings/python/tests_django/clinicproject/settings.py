@@ -2,6 +2,12 @@
 (PHICRYPTO_TEST_PGHOST / PHICRYPTO_TEST_PGPORT), set by conftest.py after it starts PostgreSQL."""
 import base64
 import os
+from pathlib import Path
+
+# The native library from a repository build (./build.sh --target=Native), unless told otherwise.
+_built = Path(__file__).resolve().parents[4] / "artifacts" / "native" / "libphicrypto.so"
+if _built.exists():
+    os.environ.setdefault("PHICRYPTO_LIBRARY", str(_built))
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False

@@ -252,3 +252,23 @@ def test_stored_envelope_opens_with_an_independent_implementation():
     purpose = "clinic.Patient.ssn"
     siv = AESSIV(subkey(purpose, b"phicrypto/field/v1/aes-256-siv", 64))
     assert siv.decrypt(env[1:], [ad(env[:1], purpose)]) == b"123-45-6789"
+
+
+def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):
+    from phicrypto.django.keyring import get_keyring
+    ring = get_keyring()
+    calls = {"one": 0, "many": [], "decrypt_many": []}
+    one, many, dmany = ring.encrypt, ring.encrypt_many, ring.decrypt_many
+    monkeypatch.setattr(ring, "encrypt", lambda *a: (calls.__setitem__("one", calls["one"] + 1), one(*a))[1])
+    monkeypatch.setattr(ring, "encrypt_many", lambda p, v, d: (calls["many"].append((p, len(v))), many(p, v, d))[1])
+    monkeypatch.setattr(ring, "decrypt_many", lambda p, e: (calls["decrypt_many"].append((p, len(e))), dmany(p, e))[1])
+    Patient.objects.bulk_create([Patient(name=f"p{i}", ssn=f"000-00-{i:04d}", mrn=f"M{i}", diagnosis=f"D{i}",
+                                         date_of_birth=datetime.date(2000, 1, 1), notes=[i]) for i in range(300)])
+    assert calls["one"] == 0
+    assert sorted(calls["many"]) == sorted((f"clinic.Patient.{f}", 300) for f in ("ssn", "mrn", "diagnosis", "date_of_birth", "notes"))
+    rows = list(Patient.objects.order_by("pk"))
+    assert [r.diagnosis for r in rows] == [f"D{i}" for i in range(300)] and rows[7].notes == [7]
+    assert calls["decrypt_many"] == [("clinic.Patient.diagnosis", 300), ("clinic.Patient.notes", 300)]
+    calls["many"].clear()
+    Patient.objects.filter(mrn__in=["M1", "M2", "M3"]).update(diagnosis="same")
+    assert calls["many"] == [("clinic.Patient.diagnosis", 1)]
