@@ -1,10 +1,20 @@
 // phicrypto.django: the pytest-django suite against a throwaway PostgreSQL 15 (started by the suite's
-// conftest), and the Django benchmark. Uses /usr/bin/python3 (Debian's Django 4.2, psycopg2, pytest-django).
+// conftest), and the Django benchmark. Uses /usr/bin/python3 (Debian's Django 4.2, psycopg2, pytest-django)
+// with the phicrypto package from the source tree and libphicrypto.so from artifacts/native.
 
-Task("Test-Django")
+var djangoTests = Task("Test-Django")
     .IsDependeeOf("Test")
-    .IsDependentOn("Clean-TestResults")
-    .Does(() =>
+    .IsDependentOn("Clean-TestResults");
+var djangoBench = Task("Bench-Django").IsDependeeOf("Bench");
+// The native library comes from the Native task (build/native.cake) when that area is present.
+if (FileExists("build/native.cake")) { djangoTests.IsDependentOn("Native"); djangoBench.IsDependentOn("Native"); }
+
+IDictionary<string, string> DjangoEnvironment() => new Dictionary<string, string>
+{
+    ["PHICRYPTO_LIBRARY"] = artifacts.CombineWithFilePath("native/libphicrypto.so").FullPath,
+};
+
+djangoTests.Does(() =>
 {
     var results = testResults.CombineWithFilePath("django.xml");
     try
@@ -15,6 +25,7 @@ Task("Test-Django")
                 .Append("-m").Append("pytest").Append("-q")
                 .Append("--junitxml=" + results.FullPath),
             WorkingDirectory = root.Combine("bindings/python/tests_django"),
+            EnvironmentVariables = DjangoEnvironment(),
         });
         if (exit != 0) Warning($"django: pytest exited with {exit}");
     }
@@ -22,9 +33,7 @@ Task("Test-Django")
     summary.AddJUnit(results, "django");
 });
 
-Task("Bench-Django")
-    .IsDependeeOf("Bench")
-    .Does(() =>
+djangoBench.Does(() =>
 {
     CreateDirectory(artifacts.Combine("bench"));
     var exit = StartProcess("/usr/bin/python3", new ProcessSettings
@@ -33,6 +42,7 @@ Task("Bench-Django")
             .Append(root.CombineWithFilePath("bench/django/bench.py").FullPath)
             .Append("--json").AppendQuoted(artifacts.CombineWithFilePath("bench/django.json").FullPath),
         WorkingDirectory = root,
+        EnvironmentVariables = DjangoEnvironment(),
     });
     if (exit != 0) Warning($"django benchmark exited with {exit}");
 });
