@@ -36,6 +36,16 @@ def best(fn, repeat, setup=None):
     return min(times)
 
 
+def paired(plain, encrypted, repeat, setup_plain=None, setup_encrypted=None):
+    """Best of `repeat` runs each, the two alternating so that load from other processes on the
+    machine falls on both sides alike."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(best(plain, 1, setup_plain))
+        b.append(best(encrypted, 1, setup_encrypted))
+    return min(a), min(b)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000)
@@ -99,17 +109,18 @@ def run(args):
 
     out = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "rows": n,
            "engine": "native phicrypto" if _engine.NATIVE else "interim python3-cryptography adapter"}
-    for label, model in (("plain", PlainPatient), ("encrypted", Patient)):
-        out[f"bulk_create_{label}"] = best(create(model), repeat, clear(model))
+    P, E = PlainPatient, Patient
+    out["bulk_create_plain"], out["bulk_create_encrypted"] = paired(create(P), create(E), repeat, clear(P), clear(E))
     with connection.cursor() as cur:
         cur.execute("ANALYZE clinic_patient; ANALYZE clinic_plainpatient")
-    for label, model in (("plain", PlainPatient), ("encrypted", Patient)):
-        out[f"fetch_read_{label}"] = best(read_all(model), repeat)
-        out[f"plain_columns_{label}"] = best(lambda: list(model.objects.values_list("name", "ward")), repeat)
-        ssns = [f"{i // 10000:03d}-{i // 100 % 100:02d}-{i % 10000:04d}" for i in range(0, n, max(1, n // args.lookups))]
-        out[f"lookup_{label}_us"] = best(lambda: [model.objects.get(ssn=s) for s in ssns], repeat) / len(ssns) * 1e6
-        qs = model.objects.filter(ssn=ssns[len(ssns) // 2])
-        out[f"explain_{label}"] = qs.explain()
+    out["fetch_read_plain"], out["fetch_read_encrypted"] = paired(read_all(P), read_all(E), repeat)
+    out["plain_columns_plain"], out["plain_columns_encrypted"] = paired(
+        lambda: list(P.objects.values_list("name", "ward")), lambda: list(E.objects.values_list("name", "ward")), repeat * 3)
+    ssns = [f"{i // 10000:03d}-{i // 100 % 100:02d}-{i % 10000:04d}" for i in range(0, n, max(1, n // args.lookups))]
+    lp, le = paired(lambda: [P.objects.get(ssn=s) for s in ssns], lambda: [E.objects.get(ssn=s) for s in ssns], repeat)
+    out["lookup_plain_us"], out["lookup_encrypted_us"] = lp / len(ssns) * 1e6, le / len(ssns) * 1e6
+    for label, model in (("plain", P), ("encrypted", E)):
+        out[f"explain_{label}"] = model.objects.filter(ssn=ssns[len(ssns) // 2]).explain()
 
     logging.getLogger("phicrypto.audit").addHandler(logging.NullHandler())
     logging.getLogger("phicrypto.audit").setLevel(logging.INFO)
