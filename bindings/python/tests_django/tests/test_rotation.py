@@ -168,3 +168,22 @@ def test_several_workers_share_a_table_without_doing_a_row_twice():
         t.join()
     assert sum(counts) == 150 and len(counts) == 3
     _all_current(pks)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reencrypt_text_storage_and_every_type():
+    from clinic.models import Sample
+    from phicrypto.django._engine import read_header
+    import datetime
+    made = [Sample.objects.create(text=f"t{i}", blob=b"b", count=i, when=datetime.date(2020, 1, 1 + i),
+                                  seen=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc), doc={"i": i}, label="l").pk
+            for i in range(9)]
+    manage("keys", "rotate", "--all")
+    assert "9 row(s)" in manage("reencrypt", "clinic.Sample", "--batch-size", "4", "--no-progress")
+    field = Sample._meta.get_field("text")
+    with connection.cursor() as cur:
+        cur.execute("SELECT text, count FROM clinic_sample")
+        for text, count in cur.fetchall():
+            assert read_header(field.from_storage(text))[1] == 2 and read_header(bytes(count))[1] == 2
+    assert Sample.objects.get(text="t3").count == 3 and Sample.objects.get(count=5).doc == {"i": 5}
+    assert sorted(Sample.objects.values_list("pk", flat=True)) == sorted(made)
