@@ -69,6 +69,14 @@ Task("Bench").IsDependentOn("Build").Does(() =>
 Task("Publish").IsDependentOn("Build").Does(() =>
 {
     CreateDirectory(artifacts);
+    // The `phicrypt` command as one NativeAOT executable (libsodium.so ships beside it).
+    DotNetPublish("src/PhiCrypto.Cli/PhiCrypto.Cli.csproj", new DotNetPublishSettings
+    {
+        Configuration = configuration,
+        Runtime = "linux-x64",
+        OutputDirectory = artifacts.Combine("bin"),
+    });
+    DeleteFiles(GetFiles(artifacts.Combine("bin").FullPath + "/*.{pdb,dbg,xml}"));
     DotNetPack("src/PhiCrypto.Core/PhiCrypto.Core.csproj", new DotNetPackSettings
     {
         Configuration = configuration,

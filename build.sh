@@ -16,7 +16,7 @@ sudo_cmd=()
 base_pkgs=(ca-certificates git gcc)
 test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2
   python3-cryptography python3-boto3 python3-psutil python3-hypothesis python3-setuptools python3-wheel
-  python3-build postgresql-15 softhsm2 opensc zstd nodejs npm
+  python3-build postgresql-15 softhsm2 opensc zstd
   swift swift-proxy swift-account swift-container swift-object python3-swift)
 bench_pkgs=(age hyperfine openssl pv zstd python3-cryptography python3-psutil postgresql-15)
 backports_pkgs=(python3-django)
@@ -26,6 +26,9 @@ case "$target" in
   *) pkgs=("${base_pkgs[@]}") ;;
 esac
 [ "$target" = Bench ] && pkgs+=("${bench_pkgs[@]}")
+
+# Node.js: the machine's own (NodeSource, with npm inside) when present, else Debian's.
+case "$target" in Test|Bench) command -v npm >/dev/null || pkgs+=(nodejs npm) ;; esac
 
 missing=()
 for p in "${pkgs[@]}"; do

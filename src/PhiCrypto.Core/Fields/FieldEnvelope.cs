@@ -104,7 +104,7 @@ public static class FieldEnvelope
             {
                 key.CountRandomizedEncryption();
                 var nonce = body[..NonceSize];
-                RandomNumberGenerator.Fill(nonce);
+                SecureRandom.Fill(nonce);
                 key.Gcm.EncryptCore(nonce, plaintext, ad, body[NonceSize..]);
             }
             else

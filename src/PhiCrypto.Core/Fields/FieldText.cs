@@ -21,8 +21,15 @@ public static class FieldText
         if (!IsEncoded(text)) throw new MalformedDataException("not an encrypted field value (missing prefix)");
         var body = text[Prefix.Length..];
         var bytes = new byte[Base64Url.GetMaxDecodedLength(body.Length)];
-        if (!Base64Url.TryDecodeFromChars(body, bytes, out int written))
+        int written;
+        try
+        {
+            if (!Base64Url.TryDecodeFromChars(body, bytes, out written)) throw new System.FormatException();
+        }
+        catch (System.FormatException)
+        {
             throw new MalformedDataException("encrypted field value is not valid base64url");
+        }
         return written == bytes.Length ? bytes : bytes[..written];
     }
 }

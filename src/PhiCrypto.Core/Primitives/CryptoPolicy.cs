@@ -1,5 +1,7 @@
 // Process-wide choice of backend. FIPS mode (PHICRYPTO_FIPS=1 or CryptoPolicy.EnableFips()) routes all
 // cryptography through OpenSSL (System.Security.Cryptography) and refuses non-approved algorithms.
+// FipsStatus reports whether OpenSSL's own FIPS provider is active (see OpenSslFips.cs): the policy
+// decides the routing, the provider decides whether the module underneath is the validated one.
 namespace PhiCrypto.Primitives;
 
 public enum AeadBackend
@@ -23,6 +25,9 @@ public static class CryptoPolicy
     /// <summary>The AES-GCM backend new keys use under the current policy.</summary>
     public static AeadBackend DefaultAeadBackend =>
         s_fips || !global::NSec.Cryptography.Aes256Gcm.IsSupported ? AeadBackend.OpenSsl : AeadBackend.Sodium;
+
+    /// <summary>The policy and OpenSSL's FIPS state (provider available, default properties); never throws.</summary>
+    public static FipsStatus GetFipsStatus() => OpenSslFips.Query(s_fips);
 
     /// <summary>Throws <see cref="PolicyViolationException"/> when FIPS mode forbids <paramref name="algorithm"/>.</summary>
     public static void RequireApproved(string algorithm, bool approved)

@@ -24,7 +24,7 @@ public sealed class SecretKey : IDisposable
     {
         CheckSize(size);
         var key = new SecretKey(size);
-        RandomNumberGenerator.Fill(key._bytes);
+        SecureRandom.Fill(key._bytes);
         return key;
     }
 
