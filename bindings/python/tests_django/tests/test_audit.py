@@ -60,12 +60,16 @@ def test_database_sink_writes_in_batches(audit_on):
     audit_on(AUDIT_SINK="database", AUDIT_BATCH=3)
     p = make()
     got = Patient.objects.get(pk=p.pk)
-    got.ssn, got.mrn
+    token = audit.set_actor('dr "quote", comma\nline')
+    got.ssn
+    audit.actor.reset(token)
+    got.mrn
     assert AccessEvent.objects.count() == 0  # buffered
     got.diagnosis
     assert AccessEvent.objects.count() == 3  # one batch
     got.notes
     audit.flush()
+    assert list(AccessEvent.objects.order_by("id").values_list("actor", flat=True)) == ['dr "quote", comma\nline', None, None, None]
     rows = list(AccessEvent.objects.order_by("id").values_list("field", "object_pk", "key_version"))
     assert rows == [("ssn", str(p.pk), 1), ("mrn", str(p.pk), 1), ("diagnosis", str(p.pk), 1), ("notes", str(p.pk), 1)]
 
