@@ -44,7 +44,7 @@ def fresh_keys(_close_key_store_connections):
     audit.reset()
     conn = psycopg2.connect(conf.store_url())
     with conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE phicrypto_key, phicrypto_key_audit")
+        cur.execute("TRUNCATE phicrypto_django_key, phicrypto_django_key_audit")
     conn.close()
     yield
     audit.reset()

@@ -200,7 +200,7 @@ def _kek_fingerprint(kek: phicrypto.Key) -> tuple[bytes, str]:
 # ---------------------------------------------------------------- the key store (PostgreSQL)
 # The DDL the Django migration runs (the store creates the same tables itself when they are missing).
 STORE_DDL = [
-    """CREATE TABLE IF NOT EXISTS phicrypto_key (
+    """CREATE TABLE IF NOT EXISTS phicrypto_django_key (
         purpose     text    NOT NULL,
         version     integer NOT NULL CHECK (version >= 1),
         state       text    NOT NULL CHECK (state IN ('pre-active','active','deactivated','compromised','destroyed')),
@@ -211,8 +211,8 @@ STORE_DDL = [
         changed     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (purpose, version))""",
     # At most one active version per purpose, enforced by the database.
-    "CREATE UNIQUE INDEX IF NOT EXISTS phicrypto_key_one_active ON phicrypto_key (purpose) WHERE state = 'active'",
-    """CREATE TABLE IF NOT EXISTS phicrypto_key_audit (
+    "CREATE UNIQUE INDEX IF NOT EXISTS phicrypto_django_key_one_active ON phicrypto_django_key (purpose) WHERE state = 'active'",
+    """CREATE TABLE IF NOT EXISTS phicrypto_django_key_audit (
         seq       bigint PRIMARY KEY,
         at        timestamptz NOT NULL,
         event     text NOT NULL,
@@ -221,12 +221,12 @@ STORE_DDL = [
         detail    text NOT NULL DEFAULT '',
         prev_hash bytea NOT NULL,
         hash      bytea NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS phicrypto_setting (
+    """CREATE TABLE IF NOT EXISTS phicrypto_django_setting (
         name  text PRIMARY KEY,
         value text NOT NULL)""",
 ]
-STORE_DROP = ["DROP TABLE IF EXISTS phicrypto_key_audit", "DROP TABLE IF EXISTS phicrypto_key",
-              "DROP TABLE IF EXISTS phicrypto_setting"]
+STORE_DROP = ["DROP TABLE IF EXISTS phicrypto_django_key_audit", "DROP TABLE IF EXISTS phicrypto_django_key",
+              "DROP TABLE IF EXISTS phicrypto_django_setting"]
 
 _STORE_LOCK = 0x70686963727970  # advisory lock serialising key-store writers ("phicryp")
 
@@ -294,9 +294,9 @@ class Engine:
 
     def _salt(self) -> bytes:
         with self._conn() as conn, conn.cursor() as cur:
-            cur.execute("INSERT INTO phicrypto_setting (name, value) VALUES ('kek.pbkdf2.salt', %s) ON CONFLICT DO NOTHING",
+            cur.execute("INSERT INTO phicrypto_django_setting (name, value) VALUES ('kek.pbkdf2.salt', %s) ON CONFLICT DO NOTHING",
                         (base64.b64encode(phicrypto.generate_key(16).export()).decode(),))
-            cur.execute("SELECT value FROM phicrypto_setting WHERE name = 'kek.pbkdf2.salt'")
+            cur.execute("SELECT value FROM phicrypto_django_setting WHERE name = 'kek.pbkdf2.salt'")
             return base64.b64decode(cur.fetchone()[0])
 
     def _kek_key(self) -> phicrypto.Key:
@@ -309,7 +309,7 @@ class Engine:
     def reload(self) -> None:
         """Re-reads every key version from the store (new versions, state changes)."""
         with self._conn() as conn, conn.cursor() as cur:
-            cur.execute("SELECT purpose, version, state, kek_check, wrapped, created, kek_id FROM phicrypto_key ORDER BY purpose, version")
+            cur.execute("SELECT purpose, version, state, kek_check, wrapped, created, kek_id FROM phicrypto_django_key ORDER BY purpose, version")
             rows = cur.fetchall()
         kek = self._kek_key() if rows else None
         old = {p: {v: k for v, k in versions.items()} for p, versions in self._keys.items()}
@@ -405,18 +405,18 @@ class Engine:
 
     # ---- lifecycle (each change is one transaction with its audit record)
     def _audit(self, cur, event: str, purpose, version, detail: str = "") -> None:
-        cur.execute("SELECT seq, hash FROM phicrypto_key_audit ORDER BY seq DESC LIMIT 1")
+        cur.execute("SELECT seq, hash FROM phicrypto_django_key_audit ORDER BY seq DESC LIMIT 1")
         row = cur.fetchone()
         seq, prev = (row[0] + 1, bytes(row[1])) if row else (1, bytes(32))
         at = datetime.now(timezone.utc).isoformat()
         h = _audit_hash(prev, seq, at, event, purpose, version, detail)
-        cur.execute("INSERT INTO phicrypto_key_audit (seq, at, event, purpose, version, detail, prev_hash, hash) "
+        cur.execute("INSERT INTO phicrypto_django_key_audit (seq, at, event, purpose, version, detail, prev_hash, hash) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (seq, at, event, purpose, version, detail, prev, h))
 
     def _new_version(self, cur, purpose: str, version: int) -> None:
         kek = self._kek_key()
         dek = phicrypto.generate_data_encryption_key()
-        cur.execute("INSERT INTO phicrypto_key (purpose, version, state, kek_id, kek_check, wrapped) VALUES (%s, %s, 'active', %s, %s, %s)",
+        cur.execute("INSERT INTO phicrypto_django_key (purpose, version, state, kek_id, kek_check, wrapped) VALUES (%s, %s, 'active', %s, %s, %s)",
                     (purpose, version, self._kek_id, self._kek_check, phicrypto.aes_key_wrap(dek, kek, padded=True)))
         self._audit(cur, "create" if version == 1 else "rotate", purpose, version)
 
@@ -425,7 +425,7 @@ class Engine:
         created = []
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_STORE_LOCK,))
-            cur.execute("SELECT DISTINCT purpose FROM phicrypto_key")
+            cur.execute("SELECT DISTINCT purpose FROM phicrypto_django_key")
             have = {r[0] for r in cur.fetchall()}
             for purpose in purposes:
                 if purpose not in have:
@@ -439,9 +439,9 @@ class Engine:
         """Adds a new active version; the previous one is deactivated (still decrypts)."""
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_STORE_LOCK,))
-            cur.execute("SELECT coalesce(max(version), 0) FROM phicrypto_key WHERE purpose = %s", (purpose,))
+            cur.execute("SELECT coalesce(max(version), 0) FROM phicrypto_django_key WHERE purpose = %s", (purpose,))
             version = cur.fetchone()[0] + 1
-            cur.execute("UPDATE phicrypto_key SET state = 'deactivated', changed = now() WHERE purpose = %s AND state = 'active'", (purpose,))
+            cur.execute("UPDATE phicrypto_django_key SET state = 'deactivated', changed = now() WHERE purpose = %s AND state = 'active'", (purpose,))
             self._new_version(cur, purpose, version)
         self.reload()
         return version
@@ -454,10 +454,10 @@ class Engine:
         count = 0
         with self._conn() as conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_STORE_LOCK,))
-            cur.execute("SELECT purpose, version, wrapped FROM phicrypto_key WHERE wrapped IS NOT NULL FOR UPDATE")
+            cur.execute("SELECT purpose, version, wrapped FROM phicrypto_django_key WHERE wrapped IS NOT NULL FOR UPDATE")
             for purpose, version, wrapped in cur.fetchall():
                 dek = phicrypto.aes_key_unwrap(bytes(wrapped), old, padded=True)
-                cur.execute("UPDATE phicrypto_key SET wrapped = %s, kek_check = %s, kek_id = %s, changed = now() WHERE purpose = %s AND version = %s",
+                cur.execute("UPDATE phicrypto_django_key SET wrapped = %s, kek_check = %s, kek_id = %s, changed = now() WHERE purpose = %s AND version = %s",
                             (phicrypto.aes_key_wrap(dek, new, padded=True), new_check, new_id, purpose, version))
                 count += 1
             self._audit(cur, "rewrap", None, None, f"{count} key(s) to kek {new_id}")
@@ -468,7 +468,7 @@ class Engine:
     def verify_audit(self) -> tuple[bool, int, str]:
         """Walks the hash chain of the key audit trail: (intact, records, message)."""
         with self._conn() as conn, conn.cursor() as cur:
-            cur.execute("SELECT seq, at, event, purpose, version, detail, prev_hash, hash FROM phicrypto_key_audit ORDER BY seq")
+            cur.execute("SELECT seq, at, event, purpose, version, detail, prev_hash, hash FROM phicrypto_django_key_audit ORDER BY seq")
             rows = cur.fetchall()
         prev, expected_seq = bytes(32), 1
         for seq, at, event, purpose, version, detail, prev_hash, h in rows:

@@ -33,7 +33,7 @@ def test_init_creates_every_purpose_then_list_shows_them():
     listing = manage("keys", "list")
     for p in purposes:
         assert any(line.split()[:3] == [p, "1", "active"] for line in listing.splitlines()), p
-    assert store_sql("SELECT count(*) FROM phicrypto_key WHERE wrapped IS NOT NULL")[0][0] == len(purposes)
+    assert store_sql("SELECT count(*) FROM phicrypto_django_key WHERE wrapped IS NOT NULL")[0][0] == len(purposes)
 
 
 def test_rotate_needs_a_purpose_or_all():
@@ -41,7 +41,7 @@ def test_rotate_needs_a_purpose_or_all():
         manage("keys", "rotate")
     manage("keys", "init")
     manage("keys", "rotate", "--all")
-    states = dict(((p, v), s) for p, v, s in store_sql("SELECT purpose, version, state FROM phicrypto_key"))
+    states = dict(((p, v), s) for p, v, s in store_sql("SELECT purpose, version, state FROM phicrypto_django_key"))
     for p in all_purposes():
         assert (states[(p, 1)], states[(p, 2)]) == ("deactivated", "active")
 
@@ -50,11 +50,11 @@ def test_audit_chain_verifies_and_detects_edits_and_deletions():
     manage("keys", "init")
     manage("keys", "rotate", "clinic.Patient.ssn")
     assert "chain intact" in manage("keys", "audit", "--verify")
-    store_sql("UPDATE phicrypto_key_audit SET purpose = 'clinic.Patient.mrn' WHERE seq = 2")
+    store_sql("UPDATE phicrypto_django_key_audit SET purpose = 'clinic.Patient.mrn' WHERE seq = 2")
     with pytest.raises(CommandError, match="record 2 was altered"):
         manage("keys", "audit", "--verify")
-    store_sql("UPDATE phicrypto_key_audit SET purpose = (SELECT purpose FROM phicrypto_key ORDER BY purpose LIMIT 1) WHERE seq = 2")
-    store_sql("DELETE FROM phicrypto_key_audit WHERE seq = 3")
+    store_sql("UPDATE phicrypto_django_key_audit SET purpose = (SELECT purpose FROM phicrypto_django_key ORDER BY purpose LIMIT 1) WHERE seq = 2")
+    store_sql("DELETE FROM phicrypto_django_key_audit WHERE seq = 3")
     with pytest.raises(CommandError):
         manage("keys", "audit", "--verify")
 

@@ -232,7 +232,7 @@ def test_stored_envelope_opens_with_an_independent_implementation():
     p = make()
     conn = psycopg2.connect(conf.store_url())
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT purpose, wrapped FROM phicrypto_key WHERE purpose IN ('clinic.Patient.diagnosis', 'clinic.Patient.ssn') AND version = 1")
+        cur.execute("SELECT purpose, wrapped FROM phicrypto_django_key WHERE purpose IN ('clinic.Patient.diagnosis', 'clinic.Patient.ssn') AND version = 1")
         wrapped = {purpose: bytes(w) for purpose, w in cur.fetchall()}
     conn.close()
     kek = base64.b64decode(os.environ["PHICRYPTO_MASTER_KEY"])
