@@ -107,7 +107,13 @@ class DatabaseSink(Sink):
         self.batch = max(1, batch)
         self._buffer: list[tuple] = []
         self._lock = threading.Lock()
-        atexit.register(self.flush)
+        atexit.register(self._flush_at_exit)
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # the database may be gone at exit: say so, do not mask the exit
+            logger.exception("phicrypto audit: %d buffered event(s) could not be written at exit", len(self._buffer))
 
     def emit(self, event: tuple) -> None:
         with self._lock:

@@ -67,6 +67,18 @@ class Sealed:
     def __repr__(self):  # never the bytes
         return "<Sealed phicrypto value>"
 
+    def __reduce__(self):  # a pickled instance (cache, session) carries the envelope, still sealed
+        field = self.batch.field
+        return _reseal, (field.model._meta.label, field.name, self.envelope)
+
+
+def _reseal(label: str, name: str, envelope: bytes) -> Sealed:
+    from django.apps import apps
+    batch = _Batch(apps.get_model(label)._meta.get_field(name))
+    sealed = Sealed(envelope, batch)
+    batch.items.append(sealed)
+    return sealed
+
 
 class _Batch:
     """The envelopes of one column of one fetch: decrypted together on first access."""

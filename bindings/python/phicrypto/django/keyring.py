@@ -6,6 +6,7 @@ version (what new values are written under) is re-read once CACHE_TTL seconds ha
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Sequence
@@ -100,6 +101,17 @@ def get_keyring() -> SharedKeyring:
                 _shared = SharedKeyring(engine, float(conf.get("CACHE_TTL")), bool(conf.get("CREATE_ON_FIRST_USE")))
             ring = _shared
     return ring
+
+
+def _forget_in_child() -> None:
+    """After fork (gunicorn --preload, multiprocessing) the child must not use the parent's
+    database connections: drop them without closing (closing would end the parent's sessions)."""
+    global _shared
+    _shared = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def reset() -> None:

@@ -272,3 +272,14 @@ def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):
     calls["many"].clear()
     Patient.objects.filter(mrn__in=["M1", "M2", "M3"]).update(diagnosis="same")
     assert calls["many"] == [("clinic.Patient.diagnosis", 1)]
+
+
+def test_instances_pickle_with_values_still_sealed():
+    import pickle
+    p = make()
+    loaded = Patient.objects.get(pk=p.pk)
+    loaded.mrn  # one value read, the others still sealed
+    copy = pickle.loads(pickle.dumps(loaded))
+    assert type(copy.__dict__["diagnosis"]).__name__ == "Sealed"
+    assert (copy.ssn, copy.mrn, copy.diagnosis, copy.notes) == ("123-45-6789", "MRN-0001", "E11.9 type 2 diabetes", {"allergies": ["penicillin"], "smoker": False})
+    assert b"diabetes" not in pickle.dumps(Patient.objects.get(pk=p.pk))
