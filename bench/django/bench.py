@@ -57,11 +57,11 @@ def main():
     server = Server().start()
     try:
         import psycopg2
-        admin = psycopg2.connect(host=server.host, port=server.port, user="postgres", dbname="postgres")
+        admin = psycopg2.connect(host=server.host, port=server.port, user=server.user, dbname="postgres")
         admin.autocommit = True
         admin.cursor().execute("CREATE DATABASE clinic")
         admin.close()
-        os.environ.update(PHICRYPTO_TEST_PGHOST=server.host, PHICRYPTO_TEST_PGPORT=str(server.port),
+        os.environ.update(PHICRYPTO_TEST_PGHOST=server.host, PHICRYPTO_TEST_PGPORT=str(server.port), PHICRYPTO_TEST_PGUSER=server.user,
                           DJANGO_SETTINGS_MODULE="clinicproject.settings")
         import django
         django.setup()

@@ -11,6 +11,7 @@ def pg_server():
     server = Server().start()
     os.environ["PHICRYPTO_TEST_PGHOST"] = server.host
     os.environ["PHICRYPTO_TEST_PGPORT"] = str(server.port)
+    os.environ["PHICRYPTO_TEST_PGUSER"] = server.user
     yield server
     from phicrypto.django import keyring
     keyring.reset()
@@ -22,7 +23,7 @@ def pg_server():
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(pg_server):
     from django.conf import settings
-    settings.DATABASES["default"].update(HOST=pg_server.host, PORT=str(pg_server.port))
+    settings.DATABASES["default"].update(HOST=pg_server.host, PORT=str(pg_server.port), USER=pg_server.user)
 
 
 @pytest.fixture(scope="session", autouse=True)

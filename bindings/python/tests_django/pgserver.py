@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL 15 cluster on 127.0.0.1 for the Django tests and the benchmark.
 
-Stop-gap until tests/services/postgres.sh (branch `keys`) is on main: initdb + pg_ctl in a temp dir,
-run as the postgres user when we are root, trust auth on 127.0.0.1 only, stopped and removed on exit.
+Uses the project's tests/services/postgres.sh when the repository has it (or $PHICRYPTO_PG_SERVICE);
+otherwise does the same itself: initdb + pg_ctl in a temp dir, run as the postgres user when we are
+root, trust auth on 127.0.0.1 only, stopped and removed on exit.
 
     python3 pgserver.py start   -> prints PGHOST/PGPORT/PGDATA lines and leaves it running
     python3 pgserver.py stop DIR
@@ -15,7 +16,11 @@ import subprocess
 import sys
 import tempfile
 
+from pathlib import Path
+from urllib.parse import urlparse
+
 BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+SERVICE = Path(os.environ.get("PHICRYPTO_PG_SERVICE") or Path(__file__).resolve().parents[3] / "tests" / "services" / "postgres.sh")
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -34,11 +39,17 @@ class Server:
         self.data = os.path.join(self.base, "data")
         self.port = _free_port()
         self.host = "127.0.0.1"
-        self.user = "postgres"
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
 
     def start(self) -> "Server":
+        if SERVICE.is_file():
+            out = subprocess.run(["bash", str(SERVICE), "start", self._service_dir], check=True,
+                                 capture_output=True, text=True).stdout
+            url = urlparse(out.strip().splitlines()[-1])
+            self.host, self.port, self.user = url.hostname, url.port, url.username
+            return self
         subprocess.run(_as_postgres([f"{BIN}/initdb", "-D", self.data, "-A", "trust", "-U", self.user,
                                      "-E", "UTF8", "--no-sync"]), check=True, stdout=subprocess.DEVNULL)
         opts = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -46,7 +57,15 @@ class Server:
                                      os.path.join(self.base, "log"), "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
         return self
 
+    @property
+    def _service_dir(self) -> str:
+        return os.path.join(self.base, "pg")
+
     def stop(self) -> None:
+        if SERVICE.is_file():
+            subprocess.run(["bash", str(SERVICE), "stop", self._service_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shutil.rmtree(self.base, ignore_errors=True)
+            return
         subprocess.run(_as_postgres([f"{BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.base, ignore_errors=True)

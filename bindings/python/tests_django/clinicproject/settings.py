@@ -51,7 +51,7 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": os.environ.get("PHICRYPTO_TEST_PGDATABASE", "clinic"),
-        "USER": "postgres",
+        "USER": os.environ.get("PHICRYPTO_TEST_PGUSER", "postgres"),
         "HOST": os.environ.get("PHICRYPTO_TEST_PGHOST", "127.0.0.1"),
         "PORT": os.environ.get("PHICRYPTO_TEST_PGPORT", "5432"),
         "TEST": {"NAME": "test_clinic"},
