@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PhiCryptoConfig(AppConfig):
+    name = "phicrypto.django"
+    label = "phicrypto"
+    verbose_name = "PhiCrypto field encryption"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,458 @@
+"""Encrypted model fields.
+
+    ssn = EncryptedCharField(max_length=11, deterministic=True, unique=True)
+
+A value is encrypted by the keyring under the purpose ``app_label.Model.field`` (``purpose=``
+overrides) and stored as a field envelope in a ``bytea`` column (``storage="text"``: the ASCII form
+``phi:`` + base64url in a TEXT column). ``None`` is NULL; every other value, "" included, is encrypted.
+
+Reading: rows loaded as model instances carry their envelopes unopened; the first read of a field
+decrypts that field for every row of the same fetch in one batch call, and an envelope that does not
+decrypt raises DecryptionError naming model, field and primary key. values()/values_list() decrypt
+as rows arrive (there is no instance there to name).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import functools
+import hashlib
+import json
+import threading
+
+from django.core import checks
+from django.core.exceptions import FieldError
+from django.db import IntegrityError, connections, models, router, transaction
+from django.db.models.expressions import Col
+from django.db.models.query_utils import DeferredAttribute
+from django.db.utils import DataError
+from django.utils import timezone
+
+from . import audit
+from ._engine import FormatError, PhiCryptoError
+from .keyring import get_keyring
+
+TEXT_PREFIX = "phi:"
+STORAGES = ("bytea", "text")
+
+
+class DecryptionError(PhiCryptoError):
+    """A stored value did not decrypt. Names where it is, never what it is."""
+
+    def __init__(self, label: str, field: str, pk, reason: str):
+        self.model, self.field, self.pk = label, field, pk
+        where = f"pk={pk}" if pk is not None else "a values() row"
+        super().__init__(f"cannot decrypt {label}.{field} of {where}: {reason}")
+
+
+def _reason(err: Exception) -> str:
+    # The core's messages carry no plaintext; keep only the first line anyway.
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+
+
+# ---------------------------------------------------------------- unopened values
+class Sealed:
+    """An envelope loaded with a model instance and not yet decrypted."""
+    __slots__ = ("envelope", "batch", "result")
+
+    def __init__(self, envelope: bytes, batch: "_Batch"):
+        self.envelope, self.batch, self.result = envelope, batch, None
+
+    def open(self):
+        if self.result is None:
+            self.batch.open()
+        return self.result
+
+    def __repr__(self):  # never the bytes
+        return "<Sealed phicrypto value>"
+
+    def __reduce__(self):  # a pickled instance (cache, session) carries the envelope, still sealed
+        field = self.batch.field
+        return _reseal, (field.model._meta.label, field.name, self.envelope)
+
+
+def _reseal(label: str, name: str, envelope: bytes) -> Sealed:
+    from django.apps import apps
+    batch = _Batch(apps.get_model(label)._meta.get_field(name))
+    sealed = Sealed(envelope, batch)
+    batch.items.append(sealed)
+    return sealed
+
+
+class _Batch:
+    """The envelopes of one column of one fetch: decrypted together on first access."""
+
+    def __init__(self, field):
+        self.field, self.items, self.lock = field, [], threading.Lock()
+
+    def open(self) -> None:
+        with self.lock:
+            pending, self.items = [s for s in self.items if s.result is None], []
+            if not pending:
+                return
+            results = get_keyring().decrypt_many(self.field.purpose, [s.envelope for s in pending])
+            for s, r in zip(pending, results):
+                s.result = r
+
+
+# ---------------------------------------------------------------- batched writes
+try:
+    import psycopg2.extensions as _pgext
+except ImportError:  # pragma: no cover - another driver: values are encrypted one by one
+    _pgext = None
+
+
+class _PendingWrite:
+    """A plaintext whose envelope is made when the driver adapts the query parameters: by then every
+    value of a bulk_create / bulk_update / update is known, and one native call encrypts them all."""
+    __slots__ = ("batch", "plaintext", "stored")
+
+    def __repr__(self):  # never the plaintext (Django logs query parameters)
+        return "<pending phicrypto value>"
+
+
+class _WriteBatch:
+    __slots__ = ("field", "items", "open")
+
+    def __init__(self, field):
+        self.field, self.items, self.open = field, [], True
+
+    def flush(self) -> None:
+        self.open = False
+        todo, self.items = [p for p in self.items if p.stored is None], []
+        field = self.field
+        envelopes = get_keyring().encrypt_many(field.purpose, [p.plaintext for p in todo], field.deterministic)
+        for p, envelope in zip(todo, envelopes):
+            p.stored, p.plaintext = field.to_storage(envelope), None
+
+
+_writes = threading.local()
+
+
+def _pending(field, plaintext: bytes) -> _PendingWrite:
+    batches = _writes.__dict__.setdefault("batches", {})
+    batch = batches.get(id(field))
+    if batch is None or not batch.open:
+        batch = batches[id(field)] = _WriteBatch(field)
+    p = _PendingWrite()
+    p.batch, p.plaintext, p.stored = batch, plaintext, None
+    batch.items.append(p)
+    return p
+
+
+def _adapt_pending(p: _PendingWrite):
+    if p.stored is None:
+        p.batch.flush()
+    return _pgext.adapt(p.stored)
+
+
+if _pgext is not None:
+    _pgext.register_adapter(_PendingWrite, _adapt_pending)
+
+
+def _batched_writes(connection) -> bool:
+    return _pgext is not None and connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2"
+
+
+class EncryptedCol(Col):
+    """A column of an encrypted field. When it is selected to build model instances it collects
+    the column's envelopes into one batch; for values() queries it leaves them to eager decryption."""
+    _phi_batch = None
+
+    def select_format(self, compiler, sql, params):
+        query = compiler.query
+        model_load = not query.values_select and not any(a is self for a in query.annotation_select.values())
+        self._phi_batch = _Batch(self.target) if model_load else None
+        return super().select_format(compiler, sql, params)
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Opens a Sealed value on first read, audits the read, and caches the plaintext."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        data = instance.__dict__
+        value = data.get(self.field.attname, _MISSING)
+        if value is _MISSING:
+            value = super().__get__(instance, cls)
+        if type(value) is Sealed:
+            value = data[self.field.attname] = self.field.open_sealed(value, instance)
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------- the mixin
+class EncryptedMixin:
+    descriptor_class = EncryptedAttribute
+    _unsupported_options = ("primary_key",)
+
+    def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea", **kwargs):
+        self.deterministic = bool(deterministic)
+        self._purpose_arg = purpose
+        self.purpose = purpose
+        self.storage = storage
+        super().__init__(*args, **kwargs)
+
+    # ---- model wiring
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if self._purpose_arg is None:
+            self.purpose = f"{cls._meta.app_label}.{cls.__name__}.{self.name}"
+        if self.unique and self.deterministic and not cls._meta.abstract:
+            _atomic_saves(cls)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.deterministic:
+            kwargs["deterministic"] = True
+        if self._purpose_arg is not None:
+            kwargs["purpose"] = self._purpose_arg
+        if self.storage != "bytea":
+            kwargs["storage"] = self.storage
+        return name, path, args, kwargs
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if self.storage not in STORAGES:
+            errors.append(checks.Error(f"storage must be one of {STORAGES}", obj=self, id="phicrypto.E001"))
+        if (self.unique or self.db_index) and not self.deterministic:
+            errors.append(checks.Error("unique and db_index need deterministic=True: randomized ciphertexts of equal values differ",
+                                       obj=self, id="phicrypto.E002"))
+        if self.primary_key:
+            errors.append(checks.Error("an encrypted field cannot be the primary key", obj=self, id="phicrypto.E003"))
+        return errors
+
+    def db_type(self, connection):
+        return "bytea" if self.storage == "bytea" else "text"
+
+    def cast_db_type(self, connection):
+        return self.db_type(connection)
+
+    def get_col(self, alias, output_field=None):
+        # A fresh column per query (never Field.cached_col): it carries that fetch's batch.
+        return EncryptedCol(alias, self, output_field if output_field is not None else self)
+
+    def select_format(self, compiler, sql, params):
+        return sql, params  # the column is the envelope; no JSON or other casts
+
+    # ---- lookups: isnull everywhere; exact and in on deterministic fields; nothing else
+    def get_lookup(self, lookup_name):
+        from . import lookups
+        return lookups.lookup_for(self, lookup_name)
+
+    def get_transform(self, lookup_name):
+        from . import lookups
+        lookups.refuse(self, lookup_name)
+
+    # ---- storage form
+    def to_storage(self, envelope: bytes):
+        if self.storage == "text":
+            return TEXT_PREFIX + base64.urlsafe_b64encode(envelope).rstrip(b"=").decode("ascii")
+        return envelope
+
+    def from_storage(self, value) -> bytes:
+        if self.storage == "text":
+            if not isinstance(value, str) or not value.startswith(TEXT_PREFIX):
+                raise FormatError("not an encrypted field value (missing prefix)")
+            body = value[len(TEXT_PREFIX):]
+            try:
+                return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            except (binascii.Error, ValueError):
+                raise FormatError("encrypted field value is not valid base64url") from None
+        return bytes(value)
+
+    # ---- plaintext form (each field class defines encode/decode)
+    def encode(self, value) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, data: bytes):
+        raise NotImplementedError
+
+    def plaintext_bytes(self, value) -> bytes:
+        value = self.get_prep_value(value)
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and isinstance(value, str) and len(value) > max_length:
+            raise DataError(f"value too long for {self.model._meta.label}.{self.name} (max_length {max_length})")
+        return self.encode(value)
+
+    def search_values(self, value) -> list:
+        """The stored forms ``value`` may have: its deterministic envelope under every version."""
+        envelopes = get_keyring().search(self.purpose, self.plaintext_bytes(value))
+        return [self.to_storage(e) for e in envelopes]
+
+    # ---- writing
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        if type(value) is Sealed:  # loaded and never read: write the same envelope back
+            return self.to_storage(value.envelope)
+        if hasattr(value, "resolve_expression"):
+            return value
+        plaintext = self.plaintext_bytes(value)
+        if _batched_writes(connection):
+            return _pending(self, plaintext)
+        return self.to_storage(get_keyring().encrypt(self.purpose, plaintext, self.deterministic))
+
+    def get_db_prep_save(self, value, connection):
+        return self.get_db_prep_value(value, connection)
+
+    def pre_save(self, model_instance, add):
+        raw = model_instance.__dict__.get(self.attname)
+        if type(raw) is Sealed and not getattr(self, "auto_now", False):
+            return raw
+        value = super().pre_save(model_instance, add)
+        if self.unique and self.deterministic and value is not None:
+            self._check_unique_across_versions(model_instance, value, add)
+        return value
+
+    def _check_unique_across_versions(self, instance, value, add) -> None:
+        """The database's unique index compares envelopes, so it sees duplicates under one key
+        version only. Once a purpose has several versions, a writer also looks for the value under
+        every version, holding a transaction-level advisory lock on (purpose, value) so that two
+        writers of one value are serialised until the first commits."""
+        envelopes = get_keyring().search(self.purpose, self.plaintext_bytes(value))
+        if len(envelopes) < 2:
+            return
+        using = instance._state.db or router.db_for_write(type(instance), instance=instance)
+        connection = connections[using]
+        key = int.from_bytes(hashlib.sha256(self.purpose.encode() + b"\0" + envelopes[0]).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        others = self.model._base_manager.using(using).filter(**{f"{self.name}__in": [value]})
+        if not add and instance.pk is not None:
+            others = others.exclude(pk=instance.pk)
+        if others.exists():
+            raise IntegrityError(f"duplicate value for unique field {self.model._meta.label}.{self.name} "
+                                 f"(an existing row holds it under another key version)")
+
+    # ---- reading
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        batch = getattr(expression, "_phi_batch", None)
+        if batch is not None and type(value) is memoryview:  # the common case, kept short
+            sealed = Sealed(value.tobytes(), batch)
+            batch.items.append(sealed)
+            return sealed
+        try:
+            envelope = self.from_storage(value)
+        except FormatError as err:
+            if batch is None:
+                raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
+            sealed = Sealed(b"", batch)
+            sealed.result = err
+            return sealed
+        if batch is not None:
+            sealed = Sealed(envelope, batch)
+            batch.items.append(sealed)
+            return sealed
+        try:
+            data = get_keyring().decrypt(self.purpose, envelope)
+        except PhiCryptoError as err:
+            raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
+        if audit.enabled():
+            self._audit(None, envelope)
+        return self.decode(data)
+
+    def open_sealed(self, sealed: Sealed, instance):
+        result = sealed.result
+        if result is None:
+            sealed.batch.open()
+            result = sealed.result
+        if isinstance(result, Exception):
+            raise DecryptionError(self.model._meta.label, self.name, instance.pk, _reason(result))
+        if audit.enabled():
+            self._audit(instance.pk, sealed.envelope)
+        return self.decode(result)
+
+    def _audit(self, pk, envelope: bytes) -> None:
+        audit.record(self.model._meta.label, self.name, pk, get_keyring().version_of(envelope))
+
+
+def _atomic_saves(cls) -> None:
+    """Saves of a model with a unique deterministic field run in one transaction, so the
+    cross-version check and the write happen under the same advisory lock."""
+    original = cls.__dict__.get("save_base")
+    if original is not None and getattr(original, "_phicrypto_atomic", False):
+        return
+    inner = cls.save_base
+
+    @functools.wraps(inner)
+    def save_base(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            return inner(self, *args, **kwargs)
+
+    save_base._phicrypto_atomic = True
+    cls.save_base = save_base
+
+
+# ---------------------------------------------------------------- the fields
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    def encode(self, value) -> bytes:
+        return value.encode("utf-8")
+
+    def decode(self, data: bytes):
+        return data.decode("utf-8")
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    encode, decode = EncryptedCharField.encode, EncryptedCharField.decode
+
+
+class EncryptedBinaryField(EncryptedMixin, models.BinaryField):
+    def encode(self, value) -> bytes:
+        return bytes(value)
+
+    def decode(self, data: bytes):
+        return bytes(data)
+
+
+class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
+    """Stored as 8 bytes, big-endian two's complement: every value has the same length."""
+
+    def encode(self, value) -> bytes:
+        return int(value).to_bytes(8, "big", signed=True)
+
+    def decode(self, data: bytes):
+        return int.from_bytes(data, "big", signed=True)
+
+
+class EncryptedDateField(EncryptedMixin, models.DateField):
+    def encode(self, value) -> bytes:
+        return value.isoformat().encode("ascii")
+
+    def decode(self, data: bytes):
+        return datetime.date.fromisoformat(data.decode("ascii"))
+
+
+class EncryptedDateTimeField(EncryptedMixin, models.DateTimeField):
+    """Aware values are stored in UTC, microseconds always written, so equal instants encode equally."""
+
+    def encode(self, value) -> bytes:
+        if timezone.is_aware(value):
+            value = value.astimezone(datetime.timezone.utc)
+        return value.isoformat(timespec="microseconds").encode("ascii")
+
+    def decode(self, data: bytes):
+        return datetime.datetime.fromisoformat(data.decode("ascii"))
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    """JSON with sorted keys and no spaces, so equal documents encode equally (deterministic lookups)."""
+
+    def get_prep_value(self, value):
+        return value
+
+    def encode(self, value) -> bytes:
+        return json.dumps(value, cls=self.encoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    def decode(self, data: bytes):
+        return json.loads(data.decode("utf-8"), cls=self.decoder)

@@ -1,0 +1,123 @@
+"""The process-wide keyring: opened on first use, shared by threads, kept fresh.
+
+Another process may rotate a purpose at any time. Two rules keep this process in step without a
+round trip per value: a ciphertext naming a version we do not know triggers one reload, and the active
+version (what new values are written under) is re-read once CACHE_TTL seconds have passed.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Sequence
+
+from . import _engine, conf
+from ._engine import KeyNotFoundError, read_header
+
+_lock = threading.Lock()
+_shared: "SharedKeyring | None" = None
+
+
+class SharedKeyring:
+    clock = staticmethod(time.monotonic)  # tests move time forward by replacing this
+
+    def __init__(self, engine: _engine.Engine, ttl: float, create_on_first_use: bool):
+        self.engine, self.ttl, self.create_on_first_use = engine, ttl, create_on_first_use
+        self._loaded_at = self.clock()
+        self._reload_lock = threading.Lock()
+
+    # ---- freshness
+    def reload(self) -> None:
+        with self._reload_lock:
+            self.engine.reload()
+            self._loaded_at = self.clock()
+
+    def _fresh(self) -> None:
+        if self.clock() - self._loaded_at >= self.ttl:
+            self.reload()
+
+    def _writable(self, purpose: str) -> None:
+        self._fresh()
+        if self.engine.active_version(purpose) is None:
+            self.reload()
+            if self.engine.active_version(purpose) is None:
+                if not self.create_on_first_use:
+                    raise KeyNotFoundError(f"no key for purpose {purpose}: run `manage.py phicrypto keys init`")
+                self.engine.ensure([purpose])
+                self._loaded_at = self.clock()
+
+    def _knows(self, purpose: str, envelope: bytes) -> None:
+        _, version, _ = read_header(envelope)
+        if version not in {v.version for v in self.engine.versions(purpose)}:
+            self.reload()
+
+    # ---- field operations
+    def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool) -> bytes:
+        self._writable(purpose)
+        return self.engine.encrypt(purpose, plaintext, deterministic)
+
+    def encrypt_many(self, purpose: str, values: Sequence[bytes], deterministic: bool) -> list[bytes]:
+        self._writable(purpose)
+        return self.engine.encrypt_many(purpose, values, deterministic)
+
+    def decrypt(self, purpose: str, envelope: bytes) -> bytes:
+        try:
+            return self.engine.decrypt(purpose, envelope)
+        except KeyNotFoundError:
+            self._knows(purpose, envelope)
+            return self.engine.decrypt(purpose, envelope)
+
+    def decrypt_many(self, purpose: str, envelopes: Sequence[bytes]) -> list:
+        results = self.engine.decrypt_many(purpose, envelopes)
+        missing = [i for i, r in enumerate(results) if isinstance(r, KeyNotFoundError)]
+        if missing:
+            self.reload()
+            again = self.engine.decrypt_many(purpose, [envelopes[i] for i in missing])
+            for i, r in zip(missing, again):
+                results[i] = r
+        return results
+
+    def search(self, purpose: str, plaintext: bytes) -> list[bytes]:
+        self._fresh()
+        return self.engine.search(purpose, plaintext)
+
+    def version_of(self, envelope: bytes) -> int:
+        return read_header(envelope)[1]
+
+    def active_version(self, purpose: str) -> int | None:
+        self._fresh()
+        return self.engine.active_version(purpose)
+
+
+def get_keyring() -> SharedKeyring:
+    global _shared
+    ring = _shared
+    if ring is None:
+        with _lock:
+            if _shared is None:
+                engine = _engine.Engine(conf.store_url(), _engine.KekSource(conf.get("KEK")))
+                engine.create_tables()
+                engine.reload()
+                _shared = SharedKeyring(engine, float(conf.get("CACHE_TTL")), bool(conf.get("CREATE_ON_FIRST_USE")))
+            ring = _shared
+    return ring
+
+
+def _forget_in_child() -> None:
+    """After fork (gunicorn --preload, multiprocessing) the child must not use the parent's
+    database connections: drop them without closing (closing would end the parent's sessions)."""
+    global _shared
+    _shared = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def reset() -> None:
+    """Forgets the shared keyring (settings changed, tests)."""
+    global _shared
+    with _lock:
+        if _shared is not None:
+            _shared.engine.close()
+        _shared = None

@@ -1,0 +1,159 @@
+"""Online re-encryption of rows still under old key versions.
+
+Each worker walks the table in primary-key order, one short transaction per batch:
+
+    SELECT pk, f1, f2 FROM t WHERE pk > :last AND (f1 is under an old version OR ...)
+     ORDER BY pk LIMIT :n FOR UPDATE SKIP LOCKED
+    -> decrypt the batch, encrypt it under the active version (one batch call per field)
+    -> UPDATE t SET ... FROM (VALUES ...) WHERE t.pk = v.pk; COMMIT
+
+A row is "old" when its envelope header is not the active version's header, computed in SQL, so
+the work left is always in the data itself: stopping and starting again resumes, and several workers
+on one or many machines share a table (a row locked by one is skipped by the others, and once
+committed it is no longer old). Rows the application is writing are locked by it, skipped, and
+picked up by a later pass; the run ends when no old row is left.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router, transaction
+
+from . import _engine
+from .fields import DecryptionError, EncryptedMixin, _reason
+from .keyring import get_keyring
+
+
+def encrypted_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin) and f.model is model]
+
+
+def all_purposes() -> list[str]:
+    return sorted({f.purpose for m in apps.get_models() for f in encrypted_fields(m)})
+
+
+def targets(label: str | None):
+    """[(model, [fields])] for '', 'app', 'app.Model' or 'app.Model.field'."""
+    parts = label.split(".") if label else []
+    if len(parts) > 3:
+        raise ImproperlyConfigured("expected app_label[.Model[.field]]")
+    models = [m for m in apps.get_models() if encrypted_fields(m)]
+    if parts:
+        models = [m for m in models if m._meta.app_label == parts[0]]
+    if len(parts) >= 2:
+        models = [m for m in models if m.__name__.lower() == parts[1].lower()]
+    result = []
+    for model in models:
+        fields = [f for f in encrypted_fields(model) if len(parts) < 3 or f.name == parts[2]]
+        if fields:
+            result.append((model, fields))
+    if label and not result:
+        raise ImproperlyConfigured(f"no encrypted field matches {label}")
+    return result
+
+
+def _header_sql(field, column: str) -> str:
+    if field.storage == "text":  # the first 8 base64url characters after "phi:" are 6 whole bytes
+        return f"decode(translate(substr({column}, 5, 8), '-_', '+/'), 'base64')"
+    return column
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    done: int = 0
+
+
+class Reencryptor:
+    def __init__(self, model, fields, batch_size: int = 1000, on_progress=None):
+        self.model, self.fields, self.batch_size = model, fields, max(1, batch_size)
+        self.on_progress = on_progress or (lambda p: None)
+        self.using = router.db_for_write(model)
+        self.ring = get_keyring()
+        self.progress = Progress()
+
+    def _plan(self, connection):
+        qn = connection.ops.quote_name
+        table, pk = qn(self.model._meta.db_table), self.model._meta.pk
+        self.ring.reload()
+        predicates, params, self.heads = [], [], []
+        for f in self.fields:
+            active = self.ring.active_version(f.purpose)
+            if active is None:
+                raise _engine.KeyNotFoundError(f"no active key for {f.purpose}: run `manage.py phicrypto keys init`")
+            head = _engine.header(int(f.deterministic), active)
+            self.heads.append(head)
+            col = qn(f.column)
+            predicates.append(f"({col} IS NOT NULL AND substring({_header_sql(f, col)} from 1 for {len(head)}) <> %s)")
+            params.append(head)
+        self.old_sql, self.old_params = " OR ".join(predicates), params
+        self.table, self.pk_col, self.pk_type = table, qn(pk.column), pk.rel_db_type(connection)
+        self.cols = [qn(f.column) for f in self.fields]
+
+    def remaining(self) -> int:
+        with connections[self.using].cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {self.table} WHERE {self.old_sql}", self.old_params)
+            return cur.fetchone()[0]
+
+    def run(self) -> int:
+        """Re-encrypts until no old row is left; returns the rows this worker updated."""
+        connection = connections[self.using]
+        self._plan(connection)
+        self.progress.total = self.remaining()
+        self.on_progress(self.progress)
+        while True:
+            last = None
+            while True:
+                rows, last = self._batch(connection, last)
+                if rows is None:
+                    break
+            if self.remaining() == 0:
+                return self.progress.done
+            time.sleep(0.05)  # rows locked by the application or another worker: let them commit
+
+    def _batch(self, connection, last):
+        after = "" if last is None else f"{self.pk_col} > %s AND "
+        params = ([] if last is None else [last]) + self.old_params + [self.batch_size]
+        with transaction.atomic(using=self.using), connection.cursor() as cur:
+            cur.execute(f"SELECT {self.pk_col}, {', '.join(self.cols)} FROM {self.table} WHERE {after}({self.old_sql}) "
+                        f"ORDER BY {self.pk_col} LIMIT %s FOR UPDATE SKIP LOCKED", params)
+            rows = cur.fetchall()
+            if not rows:
+                return None, last
+            columns = [self._reseal(i, f, rows) for i, f in enumerate(self.fields)]
+            cast = "bytea"
+            values = ", ".join(f"(%s::{self.pk_type}, " + ", ".join(f"%s::{'text' if f.storage == 'text' else cast}" for f in self.fields) + ")" for _ in rows)
+            flat = [x for r, row in enumerate(rows) for x in (row[0], *(col[r] for col in columns))]
+            names = ", ".join(f"c{i}" for i in range(len(self.fields)))
+            sets = ", ".join(f"{c} = v.c{i}" for i, c in enumerate(self.cols))
+            cur.execute(f"UPDATE {self.table} AS t SET {sets} FROM (VALUES {values}) AS v(pk, {names}) WHERE t.{self.pk_col} = v.pk", flat)
+        self.progress.done += len(rows)
+        self.on_progress(self.progress)
+        return rows, rows[-1][0]
+
+    def _reseal(self, index: int, field, rows) -> list:
+        """The column's new stored values: old envelopes re-encrypted, the rest unchanged."""
+        head = self.heads[index]
+        stored = [row[1 + index] for row in rows]
+        envelopes, todo = {}, []
+        for r, value in enumerate(stored):
+            if value is None:
+                continue
+            env = field.from_storage(value)
+            if env[:len(head)] != head:
+                envelopes[r] = env
+                todo.append(r)
+        if not todo:
+            return stored
+        plain = self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo])
+        for r, p in zip(todo, plain):
+            if isinstance(p, Exception):
+                raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(p))
+        fresh = self.ring.encrypt_many(field.purpose, plain, field.deterministic)
+        out = list(stored)
+        for r, env in zip(todo, fresh):
+            out[r] = field.to_storage(env)
+        return out

@@ -1,0 +1,41 @@
+from django.db import models
+
+from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
+                                     EncryptedDateTimeField, EncryptedIntegerField, EncryptedJSONField,
+                                     EncryptedTextField)
+
+
+class Patient(models.Model):
+    """The clinic's patient: four encrypted PHI columns and two plain ones."""
+    name = models.CharField(max_length=100)                          # plain
+    ssn = EncryptedCharField(max_length=11, deterministic=True, unique=True, null=True, blank=True)
+    mrn = EncryptedCharField(max_length=20, deterministic=True, db_index=True)
+    diagnosis = EncryptedTextField(blank=True, null=True)             # randomized
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    notes = EncryptedJSONField(null=True, blank=True)
+    ward = models.CharField(max_length=20, default="general")        # plain
+
+    def __str__(self):
+        return f"patient {self.pk}"
+
+
+class PlainPatient(models.Model):
+    """The same model without encryption: the benchmark's baseline."""
+    name = models.CharField(max_length=100)
+    ssn = models.CharField(max_length=11, unique=True, null=True, blank=True)
+    mrn = models.CharField(max_length=20, db_index=True)
+    diagnosis = models.TextField(blank=True, null=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    notes = models.JSONField(null=True, blank=True)
+    ward = models.CharField(max_length=20, default="general")
+
+
+class Sample(models.Model):
+    """Every field type, in both storages, for round trips."""
+    text = EncryptedTextField(null=True, storage="text", deterministic=True)
+    blob = EncryptedBinaryField(null=True)
+    count = EncryptedIntegerField(null=True, deterministic=True)
+    seen = EncryptedDateTimeField(null=True)
+    when = EncryptedDateField(null=True, deterministic=True)
+    doc = EncryptedJSONField(null=True, deterministic=True)
+    label = EncryptedCharField(max_length=5, null=True, purpose="clinic.sample-label")

@@ -1,0 +1,52 @@
+"""Starts a throwaway PostgreSQL 15 for the session and points Django's default database at it."""
+import os
+
+import pytest
+
+from pgserver import Server
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = Server().start()
+    os.environ["PHICRYPTO_TEST_PGHOST"] = server.host
+    os.environ["PHICRYPTO_TEST_PGPORT"] = str(server.port)
+    os.environ["PHICRYPTO_TEST_PGUSER"] = server.user
+    yield server
+    from phicrypto.django import keyring
+    keyring.reset()
+    from django.db import connections
+    connections.close_all()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(pg_server):
+    from django.conf import settings
+    settings.DATABASES["default"].update(HOST=pg_server.host, PORT=str(pg_server.port), USER=pg_server.user)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_key_store_connections(django_db_setup):
+    """The keyring's own connections must be gone before pytest-django drops the test database."""
+    yield
+    from phicrypto.django import audit, keyring
+    audit.reset()
+    keyring.reset()
+
+
+@pytest.fixture(autouse=True)
+def fresh_keys(_close_key_store_connections):
+    """Each test starts with an empty key store and a keyring that has not been opened yet
+    (key rows commit on the store's own connection, so the test transaction does not undo them)."""
+    import psycopg2
+    from phicrypto.django import audit, conf, keyring
+    keyring.reset()
+    audit.reset()
+    conn = psycopg2.connect(conf.store_url())
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE phicrypto_django_key, phicrypto_django_key_audit")
+    conn.close()
+    yield
+    audit.reset()
+    keyring.reset()
