@@ -3,6 +3,7 @@
 // change the purpose), a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses),
 // and every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of
 // these is given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill).
+using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Backups;
@@ -53,10 +54,10 @@ internal sealed class BackupKeys : IDisposable
     {
         var keyring = args.Keyring.OpenKeyring();
         _owned.Add(keyring);
-        var wrapper = encrypt ? KeyringWrapper.ForEncrypt(keyring, args.Purpose) : KeyringWrapper.ForDecrypt(keyring, args.Purpose);
+        var wrapper = new KeyringDataKeys(keyring, encrypt ? args.Purpose : null);
         _owned.Add(wrapper);
         Wrappers.Add(wrapper);
-        Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = wrapper.KeyName });
+        Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = wrapper.KeyName ?? args.Purpose });
     }
 
     private void AddRaw(string path, string keyName)

@@ -27,6 +27,11 @@ internal static class DecryptCommand
           --recovery-private-key PEM  unwrap with the offline RSA recovery key instead
           --workers N              parallel workers (default: number of CPUs)
 
+        Without --key-file the keyring supplies the key:
+          --keyring PATH|URL     keyring file or postgresql:// URL (env PHICRYPTO_KEYRING; default ~/.phicrypto/keyring.json)
+          --kek SPEC             env | env:VARIABLE | passphrase | pkcs11:URI (env PHICRYPTO_KEK; default env)
+          --passphrase-file F    passphrase for a passphrase KEK
+
         exit codes: 0 ok, 2 usage, 3 authentication failed, 4 key not found, 5 malformed message,
                     6 policy (e.g. context mismatch), 7 I/O, 1 other
         """;

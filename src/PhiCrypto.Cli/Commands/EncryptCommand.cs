@@ -25,6 +25,11 @@ internal static class EncryptCommand
           --key-name NAME        raw key name (default raw)
           --workers N            parallel workers (default: number of CPUs)
 
+        Without --key-file the keyring supplies the key:
+          --keyring PATH|URL     keyring file or postgresql:// URL (env PHICRYPTO_KEYRING; default ~/.phicrypto/keyring.json)
+          --kek SPEC             env | env:VARIABLE | passphrase | pkcs11:URI (env PHICRYPTO_KEK; default env)
+          --passphrase-file F    passphrase for a passphrase KEK
+
         exit codes: 0 ok, 2 usage, 4 key not found, 6 policy, 7 I/O, 1 other
         """;
 

@@ -1,7 +1,8 @@
-// Resolves the data key wrappers a streaming command uses. Today: a raw 32-byte AES key from --key-file
-// (namespace/name from --key-namespace/--key-name, defaults "phicrypto"/"raw", the form any Encryption SDK
-// with the same raw key reads) and RSA recovery keys from PEM files. The keyring (purpose + active DEK
-// version, key name "purpose/vN") plugs in at ResolveKeyring: the one seam to fill in.
+// Resolves the data key wrappers a streaming command uses: the keyring (the purpose's active DEK version
+// on encrypt, key name "purpose/vN"; any version an EDK names on decrypt), or a raw 32-byte AES key from
+// --key-file (namespace/name from --key-namespace/--key-name, defaults "phicrypto"/"raw", the form any
+// Encryption SDK with the same raw key reads), plus RSA recovery keys from PEM files.
+using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Streaming;
@@ -12,8 +13,9 @@ internal sealed class KeySource : IDisposable
 
     public List<IDataKeyWrapper> Wrappers { get; } = [];
 
-    public static readonly string[] EncryptOptions = ["--key-file", "--key-namespace", "--key-name", "--purpose", "--recovery-key"];
-    public static readonly string[] DecryptOptions = ["--key-file", "--key-namespace", "--key-name", "--recovery-private-key"];
+    private static readonly string[] KeyringOptions = ["--keyring", "--kek", "--passphrase-file"];
+    public static readonly string[] EncryptOptions = ["--key-file", "--key-namespace", "--key-name", "--purpose", "--recovery-key", .. KeyringOptions];
+    public static readonly string[] DecryptOptions = ["--key-file", "--key-namespace", "--key-name", "--recovery-private-key", .. KeyringOptions];
 
     /// <summary>Wrappers for a new message: the main key (raw file or keyring) plus any recovery public keys.</summary>
     public static KeySource ForEncrypt(CommandArgs a)
@@ -21,7 +23,7 @@ internal sealed class KeySource : IDisposable
         var source = new KeySource();
         try
         {
-            source.Add(ResolveMainKey(a, encrypt: true));
+            source.Add(source.ResolveMainKey(a, encrypt: true));
             foreach (var pem in a.Values("--recovery-key")) source.Add(RawRsaKeyring.FromPem(ReadPem(pem)));
             return source;
         }
@@ -36,13 +38,13 @@ internal sealed class KeySource : IDisposable
         {
             var recovery = a.Value("--recovery-private-key");
             if (recovery is not null) source.Add(RawRsaKeyring.FromPem(ReadPem(recovery)));
-            if (recovery is null || a.Value("--key-file") is not null) source.Add(ResolveMainKey(a, encrypt: false));
+            if (recovery is null || a.Value("--key-file") is not null) source.Add(source.ResolveMainKey(a, encrypt: false));
             return source;
         }
         catch { source.Dispose(); throw; }
     }
 
-    private static IDataKeyWrapper ResolveMainKey(CommandArgs a, bool encrypt)
+    private IDataKeyWrapper ResolveMainKey(CommandArgs a, bool encrypt)
     {
         var keyFile = a.Value("--key-file");
         if (keyFile is null) return ResolveKeyring(a, encrypt);
@@ -55,9 +57,14 @@ internal sealed class KeySource : IDisposable
         finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(key); }
     }
 
-    /// <summary>The keyring seam: purpose -> active DEK version on encrypt, any version named by an EDK on decrypt.</summary>
-    private static IDataKeyWrapper ResolveKeyring(CommandArgs a, bool encrypt)
-        => throw new KeyNotAvailableException("no key given: pass --key-file FILE (32 raw bytes); keyring keys are not wired into encrypt/decrypt yet");
+    /// <summary>The keyring: purpose (default "files") -> active DEK version on encrypt, any version an EDK names on decrypt.</summary>
+    private IDataKeyWrapper ResolveKeyring(CommandArgs a, bool encrypt)
+    {
+        var options = new KeyringCli { Keyring = a.Value("--keyring"), Kek = a.Value("--kek"), PassphraseFile = a.Value("--passphrase-file") };
+        var keyring = options.OpenKeyring();
+        _owned.Add(keyring);
+        return new KeyringDataKeys(keyring, encrypt ? a.Value("--purpose") ?? "files" : null);
+    }
 
     private static string ReadPem(string path)
     {
@@ -74,6 +81,6 @@ internal sealed class KeySource : IDisposable
 
     public void Dispose()
     {
-        foreach (var d in _owned) d.Dispose();
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose(); // wrappers before their keyring
     }
 }

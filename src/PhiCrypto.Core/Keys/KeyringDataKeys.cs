@@ -2,13 +2,13 @@
 // version of a purpose (raw AES keyring form: namespace "phicrypto", key name "purpose/vN", so other
 // Encryption SDKs given that DEK can read it) and decrypted with whichever version an encrypted data
 // key names, if that version may still decrypt. Rotation therefore never re-encrypts files.
-using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 using PhiCrypto.Primitives;
 
-namespace PhiCrypto.Native;
+namespace PhiCrypto.Keys;
 
-internal sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
+/// <summary>The keyring as a message key wrapper: used by the CLI (encrypt, decrypt, backup) and the C ABI.</summary>
+public sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
 {
     private readonly Keyring _keyring;
     private readonly RawAesKeyring? _active;
@@ -36,6 +36,9 @@ internal sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
         using (var version = new RawAesKeyring(RawAesKeyring.DefaultNamespace, keyName, key))
             return version.TryUnwrap(edk, serializedContext, dataKey);
     }
+
+    /// <summary>The key name new messages are wrapped under ("files/v3"), or null when decrypt-only.</summary>
+    public string? KeyName => _active?.KeyName;
 
     public void Dispose() => _active?.Dispose();
 }
