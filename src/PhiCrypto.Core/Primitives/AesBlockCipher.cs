@@ -1,6 +1,7 @@
 // The AES block function (FIPS 197) under one key, with the two chaining shapes the modes here need:
 // CBC-MAC chaining (for CMAC, SP 800-38B) and a 64-bit big-endian counter keystream (for the CTR of
-// RFC 5297 section 2.5). Key of 16, 24 or 32 bytes. Inputs to the chaining calls are whole blocks.
+// RFC 5297 section 2.5), plus single blocks both ways. Key of 16, 24 or 32 bytes; the chaining calls
+// take whole blocks. Measured (50-byte AES-SIV): AES-NI about 0.3 us, OpenSSL one-block calls about 3 us.
 // Two implementations: AES-NI intrinsics (fast, no allocation) and the BCL's OpenSSL AES (FIPS mode,
 // or when the CPU has no AES instructions). Both are thread-safe once keyed.
 using System.Buffers.Binary;
@@ -34,6 +35,9 @@ internal abstract class AesBlockCipher : IDisposable
     /// <summary>One block: output = AES(K, input). The two may be the same span.</summary>
     public abstract void EncryptBlock(ReadOnlySpan<byte> input, Span<byte> output);
 
+    /// <summary>One block: output = AES^-1(K, input). The two may be the same span.</summary>
+    public abstract void DecryptBlock(ReadOnlySpan<byte> input, Span<byte> output);
+
     /// <summary>state = CBC-encrypt(blocks) with state as IV, keeping only the last ciphertext block.</summary>
     public abstract void CbcMac(Span<byte> state, ReadOnlySpan<byte> blocks);
 
@@ -43,7 +47,7 @@ internal abstract class AesBlockCipher : IDisposable
     public abstract void Dispose();
 }
 
-/// <summary>Small block helpers shared by CMAC, S2V and key wrap.</summary>
+/// <summary>Small block helpers shared by CMAC and S2V.</summary>
 internal static class Block
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 // AES (FIPS 197) on the x86 AES-NI instructions. Key expansion follows FIPS 197 section 5.2 word by
 // word, using AESKEYGENASSIST only for SubWord/RotWord, so one routine serves 128/192/256-bit keys.
-// Round keys live in a pinned array that Dispose zeroes.
+// Decryption uses the equivalent inverse cipher (FIPS 197 5.3.5): InvMixColumns of the middle round keys.
+// The static core works on round keys anywhere (a pinned array here, the stack in AesKeyWrap).
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -11,26 +12,19 @@ using X86Aes = System.Runtime.Intrinsics.X86.Aes;
 
 namespace PhiCrypto.Primitives;
 
-internal sealed class AesNiBlockCipher : AesBlockCipher
+internal static class AesNi
 {
-    private readonly Vector128<byte>[] _rk; // Nr + 1 round keys, pinned
-    private readonly int _rounds;
+    public const int MaxRoundKeys = 15;
 
-    public AesNiBlockCipher(ReadOnlySpan<byte> key)
+    public static int RoundKeyCount(int keyLength) => keyLength / 4 + 7;
+
+    /// <summary>Encryption round keys into <paramref name="rk"/> (exactly <see cref="RoundKeyCount"/> entries).</summary>
+    public static void ExpandKey(ReadOnlySpan<byte> key, Span<Vector128<byte>> rk)
     {
-        Debug.Assert(HardwareSupported && key.Length is 16 or 24 or 32);
-        _rounds = key.Length / 4 + 6;
-        _rk = GC.AllocateArray<Vector128<byte>>(_rounds + 1, pinned: true);
-        ExpandKey(key, MemoryMarshal.AsBytes(_rk.AsSpan()));
-    }
-
-    public override bool IsHardware => true;
-
-    private static void ExpandKey(ReadOnlySpan<byte> key, Span<byte> schedule)
-    {
+        Debug.Assert(key.Length is 16 or 24 or 32 && rk.Length == RoundKeyCount(key.Length));
         int nk = key.Length / 4;
-        Span<uint> w = MemoryMarshal.Cast<byte, uint>(schedule); // little-endian words = FIPS 197 byte order
-        key.CopyTo(schedule);
+        Span<uint> w = MemoryMarshal.Cast<Vector128<byte>, uint>(rk); // little-endian words = FIPS 197 byte order
+        key.CopyTo(MemoryMarshal.AsBytes(w));
         uint rcon = 1;
         for (int i = nk; i < w.Length; i++)
         {
@@ -48,69 +42,116 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         }
     }
 
+    /// <summary>Decryption round keys for the equivalent inverse cipher.</summary>
+    public static void InvertKey(ReadOnlySpan<Vector128<byte>> rk, Span<Vector128<byte>> dk)
+    {
+        Debug.Assert(dk.Length == rk.Length);
+        int nr = rk.Length - 1;
+        dk[0] = rk[nr];
+        for (int i = 1; i < nr; i++) dk[i] = X86Aes.InverseMixColumns(rk[nr - i]);
+        dk[nr] = rk[0];
+    }
+
     // AESKEYGENASSIST(x, 0): dword0 = SubWord(x1), dword1 = RotWord(SubWord(x1)).
     private static uint SubWord(uint x) => X86Aes.KeygenAssist(Vector128.Create(0u, x, 0u, 0u).AsByte(), 0).AsUInt32().GetElement(0);
     private static uint SubRotWord(uint x) => X86Aes.KeygenAssist(Vector128.Create(0u, x, 0u, 0u).AsByte(), 0).AsUInt32().GetElement(1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<byte> Encrypt(Vector128<byte> s)
+    public static Vector128<byte> Encrypt(Vector128<byte> s, ReadOnlySpan<Vector128<byte>> rk)
     {
-        var rk = _rk;
-        s ^= rk[0];
-        for (int r = 1; r < _rounds; r++) s = X86Aes.Encrypt(s, rk[r]);
-        return X86Aes.EncryptLast(s, rk[_rounds]);
+        ref var k = ref MemoryMarshal.GetReference(rk);
+        int nr = rk.Length - 1;
+        s ^= k;
+        for (int r = 1; r < nr; r++) s = X86Aes.Encrypt(s, Unsafe.Add(ref k, r));
+        return X86Aes.EncryptLast(s, Unsafe.Add(ref k, nr));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Decrypt(Vector128<byte> s, ReadOnlySpan<Vector128<byte>> dk)
+    {
+        ref var k = ref MemoryMarshal.GetReference(dk);
+        int nr = dk.Length - 1;
+        s ^= k;
+        for (int r = 1; r < nr; r++) s = X86Aes.Decrypt(s, Unsafe.Add(ref k, r));
+        return X86Aes.DecryptLast(s, Unsafe.Add(ref k, nr));
+    }
+}
+
+internal sealed class AesNiBlockCipher : AesBlockCipher
+{
+    private readonly Vector128<byte>[] _rk; // encryption round keys, pinned
+    private readonly Vector128<byte>[] _dk; // decryption round keys, pinned
+
+    public AesNiBlockCipher(ReadOnlySpan<byte> key)
+    {
+        Debug.Assert(HardwareSupported && key.Length is 16 or 24 or 32);
+        int n = AesNi.RoundKeyCount(key.Length);
+        _rk = GC.AllocateArray<Vector128<byte>>(n, pinned: true);
+        _dk = GC.AllocateArray<Vector128<byte>>(n, pinned: true);
+        AesNi.ExpandKey(key, _rk);
+        AesNi.InvertKey(_rk, _dk);
+    }
+
+    public override bool IsHardware => true;
+
     public override void EncryptBlock(ReadOnlySpan<byte> input, Span<byte> output)
-        => Block.Store(Encrypt(Block.Load(input)), output);
+        => Block.Store(AesNi.Encrypt(Block.Load(input), _rk), output);
+
+    public override void DecryptBlock(ReadOnlySpan<byte> input, Span<byte> output)
+        => Block.Store(AesNi.Decrypt(Block.Load(input), _dk), output);
 
     public override void CbcMac(Span<byte> state, ReadOnlySpan<byte> blocks)
     {
         Debug.Assert(blocks.Length % BlockSize == 0);
+        ReadOnlySpan<Vector128<byte>> rk = _rk;
         var s = Block.Load(state);
-        for (int i = 0; i < blocks.Length; i += BlockSize) s = Encrypt(s ^ Block.Load(blocks[i..]));
+        for (int i = 0; i < blocks.Length; i += BlockSize) s = AesNi.Encrypt(s ^ Block.Load(blocks[i..]), rk);
         Block.Store(s, state);
     }
 
-    // Four blocks in flight keep the AES unit's pipeline busy.
+    // Four blocks in flight keep the AES unit's pipeline busy, the last (partial) group included:
+    // four blocks cost about what one does.
     public override void Ctr64(ReadOnlySpan<byte> counter, ReadOnlySpan<byte> input, Span<byte> output)
     {
         Debug.Assert(output.Length == input.Length);
-        var rk = _rk;
+        ReadOnlySpan<Vector128<byte>> rk = _rk;
+        int nr = rk.Length - 1;
         ulong hi = BinaryPrimitives.ReadUInt64LittleEndian(counter);
         ulong lo = BinaryPrimitives.ReadUInt64BigEndian(counter[8..]);
-        int off = 0;
-        for (; off + 4 * BlockSize <= input.Length; off += 4 * BlockSize, lo += 4)
+        Span<byte> ks = stackalloc byte[4 * BlockSize];
+        for (int off = 0; off < input.Length; off += 4 * BlockSize, lo += 4)
         {
             var b0 = CounterBlock(hi, lo) ^ rk[0];
             var b1 = CounterBlock(hi, lo + 1) ^ rk[0];
             var b2 = CounterBlock(hi, lo + 2) ^ rk[0];
             var b3 = CounterBlock(hi, lo + 3) ^ rk[0];
-            for (int r = 1; r < _rounds; r++)
+            for (int r = 1; r < nr; r++)
             {
-                b0 = X86Aes.Encrypt(b0, rk[r]); b1 = X86Aes.Encrypt(b1, rk[r]);
-                b2 = X86Aes.Encrypt(b2, rk[r]); b3 = X86Aes.Encrypt(b3, rk[r]);
+                var k = rk[r];
+                b0 = X86Aes.Encrypt(b0, k); b1 = X86Aes.Encrypt(b1, k);
+                b2 = X86Aes.Encrypt(b2, k); b3 = X86Aes.Encrypt(b3, k);
             }
-            var last = rk[_rounds];
-            Block.Store(X86Aes.EncryptLast(b0, last) ^ Block.Load(input[off..]), output[off..]);
-            Block.Store(X86Aes.EncryptLast(b1, last) ^ Block.Load(input[(off + 16)..]), output[(off + 16)..]);
-            Block.Store(X86Aes.EncryptLast(b2, last) ^ Block.Load(input[(off + 32)..]), output[(off + 32)..]);
-            Block.Store(X86Aes.EncryptLast(b3, last) ^ Block.Load(input[(off + 48)..]), output[(off + 48)..]);
+            var last = rk[nr];
+            Block.Store(X86Aes.EncryptLast(b0, last), ks);
+            Block.Store(X86Aes.EncryptLast(b1, last), ks[16..]);
+            Block.Store(X86Aes.EncryptLast(b2, last), ks[32..]);
+            Block.Store(X86Aes.EncryptLast(b3, last), ks[48..]);
+            int n = Math.Min(4 * BlockSize, input.Length - off);
+            int i = 0;
+            for (; i + BlockSize <= n; i += BlockSize)
+                Block.Store(Block.Load(ks[i..]) ^ Block.Load(input[(off + i)..]), output[(off + i)..]);
+            for (; i < n; i++) output[off + i] = (byte)(input[off + i] ^ ks[i]);
         }
-        for (; off + BlockSize <= input.Length; off += BlockSize, lo++)
-            Block.Store(Encrypt(CounterBlock(hi, lo)) ^ Block.Load(input[off..]), output[off..]);
-        if (off < input.Length)
-        {
-            Span<byte> ks = stackalloc byte[BlockSize];
-            Block.Store(Encrypt(CounterBlock(hi, lo)), ks);
-            for (int i = off; i < input.Length; i++) output[i] = (byte)(input[i] ^ ks[i - off]);
-            CryptographicOperations.ZeroMemory(ks);
-        }
+        CryptographicOperations.ZeroMemory(ks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> CounterBlock(ulong hiLittleEndian, ulong lo)
         => Vector128.Create(hiLittleEndian, BinaryPrimitives.ReverseEndianness(lo)).AsByte();
 
-    public override void Dispose() => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_rk.AsSpan()));
+    public override void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_rk.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_dk.AsSpan()));
+    }
 }

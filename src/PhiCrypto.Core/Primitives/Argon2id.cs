@@ -19,7 +19,7 @@ public static class Argon2id
     {
         CryptoPolicy.RequireApproved(AlgorithmName, approved: false);
         var salt = new byte[SaltSize];
-        RandomNumberGenerator.Fill(salt);
+        SecureRandom.Fill(salt);
         return new Argon2idParameters(memoryKib, passes, salt);
     }
 

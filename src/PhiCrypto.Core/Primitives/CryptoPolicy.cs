@@ -19,8 +19,23 @@ public static class CryptoPolicy
     /// <summary>True when FIPS mode is on: OpenSSL only, approved algorithms only.</summary>
     public static bool FipsMode => s_fips;
 
-    /// <summary>Turns FIPS mode on for the rest of the process. It cannot be turned off again.</summary>
+    /// <summary>Turns FIPS mode on for the rest of the process. It cannot be turned off again. Keyed objects
+    /// choose their backend when created, so call this before creating any key.</summary>
     public static void EnableFips() => s_fips = true;
+
+    /// <summary>Tests only: sets FIPS mode until the result is disposed, then restores it. Tests using it
+    /// must not run in parallel with others (the policy is process-wide).</summary>
+    internal static IDisposable OverrideForTests(bool fips)
+    {
+        bool previous = s_fips;
+        s_fips = fips;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(bool previous) : IDisposable
+    {
+        public void Dispose() => s_fips = previous;
+    }
 
     /// <summary>The AES-GCM backend new keys use under the current policy.</summary>
     public static AeadBackend DefaultAeadBackend =>
