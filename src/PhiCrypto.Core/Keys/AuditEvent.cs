@@ -112,10 +112,21 @@ public sealed record AuditEvent
 
     public static bool TryParseKind(string name, out AuditKind kind)
     {
-        foreach (var k in Enum.GetValues<AuditKind>())
-            if (KindName(k) == name) { kind = k; return true; }
-        kind = default;
-        return false;
+        AuditKind? k = name switch
+        {
+            "init" => AuditKind.Init,
+            "create" => AuditKind.Create,
+            "activate" => AuditKind.Activate,
+            "rotate" => AuditKind.Rotate,
+            "rewrap" => AuditKind.Rewrap,
+            "state-change" => AuditKind.StateChange,
+            "export" => AuditKind.Export,
+            "import" => AuditKind.Import,
+            "usage-reserve" => AuditKind.UsageReserve,
+            _ => null,
+        };
+        kind = k ?? default;
+        return k is not null;
     }
 
     private static KeyState? State(byte b) => b == NoState ? null : KeyLifecycle.IsDefined(b) ? (KeyState)b : throw new MalformedDataException("audit record has an unknown state");

@@ -70,22 +70,51 @@ public sealed class JsonFileKeyStore : IKeyStore
 
     public static KeyStoreContents Parse(ReadOnlySpan<byte> json)
     {
+        JsonDocument? doc = null;
         try
         {
-            using var doc = JsonDocument.Parse(json.ToArray());
+            doc = JsonDocument.Parse(json.ToArray());
             var root = doc.RootElement;
             if (root.GetProperty("format").GetString() != FormatName || root.GetProperty("version").GetInt32() != FormatVersion)
                 throw new MalformedDataException("not a phicrypto keyring file of a supported version");
             var settings = new Dictionary<string, string>();
             foreach (var p in root.GetProperty("settings").EnumerateObject()) settings[p.Name] = p.Value.GetString()!;
             var records = root.GetProperty("records").EnumerateArray().Select(KeyringJson.ReadRecord).ToList();
-            var audit = root.GetProperty("audit").EnumerateArray().Select(KeyringJson.ReadAudit).ToList();
+            var audit = new LazyAuditList(doc, [.. root.GetProperty("audit").EnumerateArray()]);
+            if (audit.Count > 0) _ = audit[^1]; // the head is always needed: parse it now, so a bad head fails here
             return new KeyStoreContents(settings, records, audit);
         }
-        catch (Exception e) when (KeyringJson.IsJsonShapeError(e))
+        catch (Exception e) when (KeyringJson.IsJsonShapeError(e) || e is MalformedDataException)
         {
-            throw new MalformedDataException("the keyring file is not valid keyring JSON");
+            doc?.Dispose();
+            throw e as MalformedDataException ?? new MalformedDataException("the keyring file is not valid keyring JSON");
         }
+    }
+
+    /// <summary>Audit events parsed on first use: a keyring load needs only the head, and a long trail
+    /// (four events per rotation) would otherwise dominate loading. Keeps its JsonDocument alive.</summary>
+    private sealed class LazyAuditList(JsonDocument doc, JsonElement[] items) : IReadOnlyList<AuditEvent>
+    {
+        private readonly AuditEvent?[] _parsed = new AuditEvent?[items.Length];
+        private readonly JsonDocument _doc = doc;
+
+        public int Count => items.Length;
+
+        public AuditEvent this[int index]
+        {
+            get
+            {
+                GC.KeepAlive(_doc);
+                return Volatile.Read(ref _parsed[index]) ?? (_parsed[index] = KeyringJson.ReadAudit(items[index]));
+            }
+        }
+
+        public IEnumerator<AuditEvent> GetEnumerator()
+        {
+            for (int i = 0; i < items.Length; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private FileStream AcquireLock()

@@ -44,6 +44,17 @@ public static class KeyLifecycle
 
     public static bool TryParse(string text, out KeyState state)
     {
+        // exact names first: this runs for every record and audit event a keyring loads
+        KeyState? exact = text switch
+        {
+            "pre-active" => KeyState.PreActive,
+            "active" => KeyState.Active,
+            "deactivated" => KeyState.Deactivated,
+            "compromised" => KeyState.Compromised,
+            "destroyed" => KeyState.Destroyed,
+            _ => null,
+        };
+        if (exact is { } e) { state = e; return true; }
         foreach (var s in Enum.GetValues<KeyState>())
         {
             if (string.Equals(Name(s), text, StringComparison.OrdinalIgnoreCase) ||
