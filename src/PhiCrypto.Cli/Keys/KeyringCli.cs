@@ -4,15 +4,14 @@
 //   --passphrase-file PATH  or PHICRYPTO_KEK_PASSPHRASE, else a prompt on the terminal
 // Secrets never come from the command line itself.
 using PhiCrypto.Keys;
-using PhiCrypto.Pkcs11;
-using PhiCrypto.Postgres;
+using PhiCrypto.Keys.Hosting;
 
 namespace PhiCrypto.Cli;
 
 public sealed class KeyringCli
 {
-    public const string KeyringVariable = "PHICRYPTO_KEYRING";
-    public const string KekVariable = "PHICRYPTO_KEK";
+    public const string KeyringVariable = KeyringLocator.KeyringVariable;
+    public const string KekVariable = KeyringLocator.KekVariable;
     public const string PassphraseVariable = "PHICRYPTO_KEK_PASSPHRASE";
 
     public const string OptionsHelp = """
@@ -54,42 +53,23 @@ public sealed class KeyringCli
         return args[++i];
     }
 
-    public string Location => Keyring ?? NonEmpty(Environment.GetEnvironmentVariable(KeyringVariable)) ?? DefaultPath;
+    public string Location => KeyringLocator.ResolveLocation(Keyring);
 
-    public static string DefaultPath => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".phicrypto", "keyring.json");
+    public static string DefaultPath => KeyringLocator.DefaultPath;
 
-    public string KekSpec => Kek ?? NonEmpty(Environment.GetEnvironmentVariable(KekVariable)) ?? "env";
+    public string KekSpec => KeyringLocator.ResolveKekSpec(Kek);
 
-    public IKeyStore OpenStore() => PostgresUrl.IsUrl(Location) ? new PostgresKeyStore(Location) : new JsonFileKeyStore(Location);
+    public IKeyStore OpenStore() => KeyringLocator.OpenStore(Location);
 
     /// <summary>Opens the keyring (it owns the store); a missing one is an error that says how to create it.</summary>
-    public Keyring OpenKeyring(KeyringOptions? options = null)
-    {
-        var keyring = Keys.Keyring.Open(OpenStore(), settings => CreateKek(KekSpec, settings, PassphraseFile, PassphraseVariable),
-            (options ?? new KeyringOptions()) with { DisposeStore = true });
-        if (keyring.AuditTrail.Count == 0 && keyring.Records.Count == 0)
-        {
-            var where = keyring.StoreLocation;
-            keyring.Dispose();
-            throw new KeyNotAvailableException($"no keyring at {where}: create one with `phicrypt keys init`");
-        }
-        return keyring;
-    }
+    public Keyring OpenKeyring(KeyringOptions? options = null) =>
+        KeyringLocator.TryOpen(Location, KekSpec, confirm => ReadPassphrase(PassphraseFile, PassphraseVariable, confirm), options)
+        ?? throw new KeyNotAvailableException($"no keyring at {Location}: create one with `phicrypt keys init`");
 
     /// <summary>Builds a KEK from a spec. Passphrase parameters come from the keyring's settings when present.</summary>
     public static IKek CreateKek(string spec, IReadOnlyDictionary<string, string> settings, string? passphraseFile, string passphraseVariable,
-                                 string? kdf = null)
-    {
-        if (spec == "env") return EnvironmentKek.FromEnvironment();
-        if (spec.StartsWith("env:", StringComparison.Ordinal)) return EnvironmentKek.FromEnvironment(spec[4..]);
-        if (spec == "passphrase")
-        {
-            var pass = ReadPassphrase(passphraseFile, passphraseVariable, confirm: !PassphraseKek.HasParameters(settings));
-            return PassphraseKek.Create(pass, settings, kdf);
-        }
-        if (Pkcs11Uri.IsPkcs11Uri(spec)) return Pkcs11Kek.Open(spec);
-        throw new UsageException($"unknown KEK '{spec}': use env, env:VARIABLE, passphrase or pkcs11:URI");
-    }
+                                 string? kdf = null) =>
+        KeyringLocator.CreateKek(spec, settings, confirm => ReadPassphrase(passphraseFile, passphraseVariable, confirm), kdf);
 
     /// <summary>A passphrase from a file, an environment variable or the terminal (never an argument).</summary>
     public static string ReadPassphrase(string? file, string variable, bool confirm = false)
