@@ -105,9 +105,15 @@ def get_keyring() -> SharedKeyring:
 
 def _forget_in_child() -> None:
     """After fork (gunicorn --preload, multiprocessing) the child must not use the parent's keyring
-    (its database connections and native threads): drop it without closing and open a new one."""
+    (its database connections and native threads): drop it without closing and open a new one. It is
+    kept referenced, never freed here: freeing it would close the parent's database sessions."""
     global _shared
+    if _shared is not None:
+        _orphans.append(_shared)
     _shared = None
+
+
+_orphans: list = []
 
 
 if hasattr(os, "register_at_fork"):
