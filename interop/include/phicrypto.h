@@ -300,6 +300,14 @@ int phi_keyring_rotate(phi_keyring *keyring, const char *purpose, uint32_t *vers
  * the number of records. The handle goes on working under the new KEK. */
 int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *new_passphrase, size_t *rewrapped);
 
+/* Re-reads the store: versions and state changes made by other processes (field decryption already
+ * does this once by itself for a version it does not know). */
+int phi_keyring_reload(phi_keyring *keyring);
+
+/* Re-reads the store and checks the hash chain of its audit trail: JSON {"valid": bool, "count": n,
+ * "broken_at": sequence or null, "message": text}. A broken chain is not an error (valid false). */
+int phi_keyring_audit_verify(phi_keyring *keyring, char *json, size_t *json_len);
+
 /* JSON description of the keyring: {"kek_id", "kek_check_value", "purposes": {purpose: [{"version",
  * "state", "key_name", "kek_id", "created", "activated", ..., "usage_reserved"}]}}; only `purpose`
  * when it is not NULL. No key bytes. */

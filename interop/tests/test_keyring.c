@@ -1,5 +1,6 @@
 /* Keyrings through the C ABI: a JSON file store under an environment KEK; purposes, rotation
- * without re-encryption, search across versions, KEK rotation, wrong KEK, batches, listing. */
+ * without re-encryption, search across versions, KEK rotation, wrong KEK, batches, listing, reload,
+ * audit verification. */
 #include <fcntl.h>
 #include <unistd.h>
 #include "check.h"
@@ -66,6 +67,16 @@ int main(void)
     OK(phi_keyring_list(kr, NULL, json, &json_len));
     CHECK(strstr(json, "\"state\":\"deactivated\"") && strstr(json, "\"state\":\"active\"") && strstr(json, PURPOSE));
     free(json);
+
+    /* reload, and the audit chain verified by the core */
+    OK(phi_keyring_reload(kr));
+    char audit[512];
+    size_t audit_len = sizeof audit;
+    OK(phi_keyring_audit_verify(kr, audit, &audit_len));
+    CHECK(strstr(audit, "\"valid\":true") && strstr(audit, "\"broken_at\":null"));
+    audit_len = 4;
+    FAILS(PHI_ERR_BUFFER_TOO_SMALL, phi_keyring_audit_verify(kr, audit, &audit_len));
+    CHECK(audit_len > 4);
 
     /* files under the keyring: written under files/v1, still read after a rotation */
     OK(phi_keyring_add_purpose(kr, "files", NULL));

@@ -83,6 +83,42 @@ internal static unsafe class KeyringExports
         catch (Exception e) { return Abi.Fail(e); }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_reload", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Reload(nint keyring)
+    {
+        try
+        {
+            Handles.Get<Keyring>(keyring, "keyring").Reload();
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    // {"valid": bool, "count": n, "broken_at": sequence or null, "message": "..."}
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_audit_verify", CallConvs = [typeof(CallConvCdecl)])]
+    private static int AuditVerify(nint keyring, byte* json, nuint* jsonLength)
+    {
+        try
+        {
+            if (jsonLength == null) throw new ArgumentException("json_len is NULL");
+            var v = Handles.Get<Keyring>(keyring, "keyring").VerifyAudit();
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("valid", v.IsValid);
+                w.WriteNumber("count", v.Count);
+                if (v.BrokenAtSequence is { } seq) w.WriteNumber("broken_at", seq);
+                else w.WriteNull("broken_at");
+                w.WriteString("message", v.Message);
+                w.WriteEndObject();
+            }
+            InfoExports.WriteString(buffer.ToArray(), json, jsonLength);
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "phi_keyring_list", CallConvs = [typeof(CallConvCdecl)])]
     private static int List(nint keyring, byte* purpose, byte* json, nuint* jsonLength)
     {

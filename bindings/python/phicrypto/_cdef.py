@@ -65,6 +65,8 @@ int phi_keyring_free(phi_keyring *keyring);
 int phi_keyring_add_purpose(phi_keyring *keyring, const char *purpose, uint32_t *version);
 int phi_keyring_rotate(phi_keyring *keyring, const char *purpose, uint32_t *version);
 int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *new_passphrase, size_t *rewrapped);
+int phi_keyring_reload(phi_keyring *keyring);
+int phi_keyring_audit_verify(phi_keyring *keyring, char *json, size_t *json_len);
 int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
 int phi_keyring_field_encrypt(phi_keyring *keyring, const char *purpose, int32_t mode,
                               const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad, size_t ad_len,

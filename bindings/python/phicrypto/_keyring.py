@@ -121,6 +121,18 @@ class Keyring:
             raise_for(rc)
         return int(count[0])
 
+    def reload(self) -> None:
+        """Re-reads the store: versions and states changed by other processes. (Decrypting a value of
+        an unknown version already reloads once by itself.)"""
+        rc = lib.phi_keyring_reload(self._handle)
+        if rc:
+            raise_for(rc)
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Re-reads the store and checks the hash chain of its audit trail: a dict with "valid",
+        "count", "broken_at" (sequence number or None) and "message"."""
+        return json.loads(call_for_text(lib.phi_keyring_audit_verify, self._handle, guess=512))  # type: ignore[no-any-return]
+
     def describe(self, purpose: str | None = None) -> dict[str, Any]:
         """The KEK's id and check value and every version of every purpose (or of ``purpose``),
         with states and timestamps. No key bytes."""

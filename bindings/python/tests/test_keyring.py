@@ -85,6 +85,27 @@ def test_two_handles_see_each_others_rotation(tmp_path: Path, keyring: Keyring) 
     other.close()
 
 
+def test_reload_shows_another_handles_rotation(tmp_path: Path, keyring: Keyring) -> None:
+    other = Keyring.open(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK")
+    keyring.rotate(SSN)
+    assert [v["state"] for v in other.versions(SSN)] == ["active"]  # its snapshot, until reloaded
+    other.reload()
+    assert [v["state"] for v in other.versions(SSN)] == ["deactivated", "active"]
+    other.close()
+
+
+def test_verify_audit_detects_an_edited_event(tmp_path: Path, keyring: Keyring) -> None:
+    keyring.rotate(SSN)
+    ok = keyring.verify_audit()
+    assert ok["valid"] and ok["broken_at"] is None and ok["count"] >= 4
+    path = tmp_path / "keyring.json"
+    text = path.read_text()
+    assert text.count("new purpose") == 1
+    path.write_text(text.replace("new purpose", "old purpose"))  # the detail of the purpose's create event
+    bad = keyring.verify_audit()
+    assert not bad["valid"] and bad["broken_at"] is not None and "edited" in bad["message"]
+
+
 def test_closed_keyring(keyring: Keyring) -> None:
     keyring.close()
     keyring.close()

@@ -38,14 +38,14 @@ def _close_key_store_connections(django_db_setup):
 @pytest.fixture(autouse=True)
 def fresh_keys(_close_key_store_connections):
     """Each test starts with an empty key store and a keyring that has not been opened yet
-    (key rows commit on the store's own connection, so the test transaction does not undo them)."""
+    (the native keyring commits on its own connections, so the test transaction does not undo them)."""
     import psycopg2
     from phicrypto.django import audit, conf, keyring
     keyring.reset()
     audit.reset()
     conn = psycopg2.connect(conf.store_url())
     with conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE phicrypto_django_key, phicrypto_django_key_audit")
+        cur.execute("TRUNCATE phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings")
     conn.close()
     yield
     audit.reset()

@@ -2,7 +2,8 @@
 
 An event is emitted when a model instance's encrypted value is first read (the decrypt). Sinks:
 the ``phicrypto.audit`` logger (default) or the ``phicrypto_access_event`` table, written in batches
-over the key store's own connection so a rolled-back request still leaves its reads on record.
+over the sink's own connection (to the key store's database) so a rolled-back request still leaves
+its reads on record.
 PHICRYPTO["AUDIT"] is "off", "on" or a sampling rate.
 """
 from __future__ import annotations
@@ -65,6 +66,8 @@ def reset() -> None:
     """Re-reads the settings (tests) after flushing what is buffered."""
     global _rate, _sink
     flush()
+    if _sink is not None:
+        _sink.close()
     _rate, _sink = None, None
 
 
@@ -91,6 +94,9 @@ class Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
 
 class LoggerSink(Sink):
     def emit(self, event: tuple) -> None:
@@ -107,6 +113,8 @@ class DatabaseSink(Sink):
         self.batch = max(1, batch)
         self._buffer: list[tuple] = []
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._conn = None
         atexit.register(self._flush_at_exit)
 
     def _flush_at_exit(self) -> None:
@@ -133,8 +141,16 @@ class DatabaseSink(Sink):
         for at, *rest in events:
             w.writerow((datetime.fromtimestamp(at, timezone.utc).isoformat(), *rest))
         buf.seek(0)
-        from .keyring import get_keyring
-        conn = get_keyring().engine._conn()
-        with conn, conn.cursor() as cur:
-            cur.copy_expert("COPY phicrypto_access_event (at, actor, action, model, field, object_pk, key_version) "
-                            "FROM STDIN WITH (FORMAT csv)", buf)
+        with self._write_lock:
+            if self._conn is None or self._conn.closed:
+                import psycopg2
+                self._conn = psycopg2.connect(conf.store_url())
+            with self._conn, self._conn.cursor() as cur:
+                cur.copy_expert("COPY phicrypto_access_event (at, actor, action, model, field, object_pk, key_version) "
+                                "FROM STDIN WITH (FORMAT csv)", buf)
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._conn is not None and not self._conn.closed:
+                self._conn.close()
+            self._conn = None

@@ -60,6 +60,8 @@ class SharedKeyring:
         self._writable(purpose)
         return self.engine.encrypt_many(purpose, values, deterministic)
 
+    # An unknown version in a ciphertext makes the native keyring reload once by itself (at most once
+    # a second); the explicit reload here covers a second unknown version within that second.
     def decrypt(self, purpose: str, envelope: bytes) -> bytes:
         try:
             return self.engine.decrypt(purpose, envelope)
@@ -96,18 +98,22 @@ def get_keyring() -> SharedKeyring:
         with _lock:
             if _shared is None:
                 engine = _engine.Engine(conf.store_url(), _engine.KekSource(conf.get("KEK")))
-                engine.create_tables()
-                engine.reload()
                 _shared = SharedKeyring(engine, float(conf.get("CACHE_TTL")), bool(conf.get("CREATE_ON_FIRST_USE")))
             ring = _shared
     return ring
 
 
 def _forget_in_child() -> None:
-    """After fork (gunicorn --preload, multiprocessing) the child must not use the parent's
-    database connections: drop them without closing (closing would end the parent's sessions)."""
+    """After fork (gunicorn --preload, multiprocessing) the child must not use the parent's keyring
+    (its database connections and native threads): drop it without closing and open a new one. It is
+    kept referenced, never freed here: freeing it would close the parent's database sessions."""
     global _shared
+    if _shared is not None:
+        _orphans.append(_shared)
     _shared = None
+
+
+_orphans: list = []
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,5 +1,6 @@
-"""The access audit table (database sink). The key store's own tables (phicrypto_django_key,
-phicrypto_django_key_audit, phicrypto_django_setting) are created by migration 0001 with the store's DDL."""
+"""The access audit table (database sink). The key store's own tables (phicrypto_key_records,
+phicrypto_key_audit, phicrypto_key_settings: the native keyring's PostgreSQL store) are created by
+migration 0001 with the store's DDL."""
 from django.db import models
 
 

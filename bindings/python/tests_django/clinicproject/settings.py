@@ -60,6 +60,9 @@ DATABASES = {
 
 # A fixed test KEK unless the caller brings one (never do this outside tests).
 os.environ.setdefault("PHICRYPTO_MASTER_KEY", base64.b64encode(bytes(range(32))).decode())
+# The KEK that the rewrap test moves to. The native runtime reads the environment once, when the
+# library loads: a KEK variable must be set before that, as it is in a real deployment.
+os.environ.setdefault("PHICRYPTO_TEST_NEW_KEK", base64.b64encode(bytes(range(32, 64))).decode())
 
 PHICRYPTO = {
     "KEK": "env:PHICRYPTO_MASTER_KEY",

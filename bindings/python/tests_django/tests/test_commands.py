@@ -1,9 +1,8 @@
 """manage.py phicrypto keys ... on the real store."""
-import base64
-import os
-
 import psycopg2
 import pytest
+
+import phicrypto
 from django.core.management.base import CommandError
 
 from clinic.models import Patient
@@ -33,7 +32,7 @@ def test_init_creates_every_purpose_then_list_shows_them():
     listing = manage("keys", "list")
     for p in purposes:
         assert any(line.split()[:3] == [p, "1", "active"] for line in listing.splitlines()), p
-    assert store_sql("SELECT count(*) FROM phicrypto_django_key WHERE wrapped IS NOT NULL")[0][0] == len(purposes)
+    assert store_sql("SELECT count(*) FROM phicrypto_key_records WHERE state = 'active'")[0][0] == len(purposes)
 
 
 def test_rotate_needs_a_purpose_or_all():
@@ -41,7 +40,7 @@ def test_rotate_needs_a_purpose_or_all():
         manage("keys", "rotate")
     manage("keys", "init")
     manage("keys", "rotate", "--all")
-    states = dict(((p, v), s) for p, v, s in store_sql("SELECT purpose, version, state FROM phicrypto_django_key"))
+    states = dict(((p, v), s) for p, v, s in store_sql("SELECT purpose, version, state FROM phicrypto_key_records"))
     for p in all_purposes():
         assert (states[(p, 1)], states[(p, 2)]) == ("deactivated", "active")
 
@@ -50,31 +49,34 @@ def test_audit_chain_verifies_and_detects_edits_and_deletions():
     manage("keys", "init")
     manage("keys", "rotate", "clinic.Patient.ssn")
     assert "chain intact" in manage("keys", "audit", "--verify")
-    store_sql("UPDATE phicrypto_django_key_audit SET purpose = 'clinic.Patient.mrn' WHERE seq = 2")
-    with pytest.raises(CommandError, match="record 2 was altered"):
+    # One bit of record 2's time flipped (byte 16: the last of the i64 after format and sequence,
+    # docs/keyring-format.md): its hash no longer matches its contents.
+    flip = "UPDATE phicrypto_key_audit SET event = set_byte(event, 16, get_byte(event, 16) # 1) WHERE seq = 2"
+    store_sql(flip)
+    with pytest.raises(CommandError, match="broken at record 2 .*edited"):
         manage("keys", "audit", "--verify")
-    store_sql("UPDATE phicrypto_django_key_audit SET purpose = (SELECT purpose FROM phicrypto_django_key ORDER BY purpose LIMIT 1) WHERE seq = 2")
-    store_sql("DELETE FROM phicrypto_django_key_audit WHERE seq = 3")
-    with pytest.raises(CommandError):
+    store_sql(flip)  # flipped back: intact again
+    assert "chain intact" in manage("keys", "audit", "--verify")
+    store_sql("DELETE FROM phicrypto_key_audit WHERE seq = 3")
+    with pytest.raises(CommandError, match="deleted"):
         manage("keys", "audit", "--verify")
 
 
-def test_rewrap_changes_the_kek_without_touching_data(settings, monkeypatch):
+def test_rewrap_changes_the_kek_without_touching_data(settings):
     p = make()
     before = Patient.objects.values_list("diagnosis", flat=True).get(pk=p.pk)
-    monkeypatch.setenv("PHICRYPTO_NEW_KEK", base64.b64encode(os.urandom(32)).decode())
-    assert "re-wrapped" in manage("keys", "rewrap", "--to", "env:PHICRYPTO_NEW_KEK")
-    settings.PHICRYPTO = {**settings.PHICRYPTO, "KEK": "env:PHICRYPTO_NEW_KEK"}
+    assert "re-wrapped" in manage("keys", "rewrap", "--to", "env:PHICRYPTO_TEST_NEW_KEK")  # set by the settings
+    settings.PHICRYPTO = {**settings.PHICRYPTO, "KEK": "env:PHICRYPTO_TEST_NEW_KEK"}
     keyring.reset()
     assert Patient.objects.get(pk=p.pk).diagnosis == before
     settings.PHICRYPTO = {**settings.PHICRYPTO, "KEK": "env:PHICRYPTO_MASTER_KEY"}
     keyring.reset()
-    with pytest.raises(Exception, match="another KEK"):
+    with pytest.raises(phicrypto.WrongKekError, match="not by the KEK given"):
         Patient.objects.get(pk=p.pk).diagnosis
 
 
-def test_missing_kek_is_a_clear_error(settings, monkeypatch):
-    monkeypatch.delenv("PHICRYPTO_MASTER_KEY")
+def test_missing_kek_is_a_clear_error(settings):
+    settings.PHICRYPTO = {**settings.PHICRYPTO, "KEK": "env:PHICRYPTO_TEST_NO_SUCH_KEK"}
     keyring.reset()
-    with pytest.raises(CommandError, match="PHICRYPTO_MASTER_KEY is not set"):
+    with pytest.raises(CommandError, match="PHICRYPTO_TEST_NO_SUCH_KEK is not set"):
         manage("keys", "init")

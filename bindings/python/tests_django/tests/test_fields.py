@@ -232,8 +232,8 @@ def test_stored_envelope_opens_with_an_independent_implementation():
     p = make()
     conn = psycopg2.connect(conf.store_url())
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT purpose, wrapped FROM phicrypto_django_key WHERE purpose IN ('clinic.Patient.diagnosis', 'clinic.Patient.ssn') AND version = 1")
-        wrapped = {purpose: bytes(w) for purpose, w in cur.fetchall()}
+        cur.execute("SELECT purpose, record FROM phicrypto_key_records WHERE purpose IN ('clinic.Patient.diagnosis', 'clinic.Patient.ssn') AND version = 1")
+        wrapped = {purpose: _wrapped_dek(bytes(r)) for purpose, r in cur.fetchall()}
     conn.close()
     kek = base64.b64decode(os.environ["PHICRYPTO_MASTER_KEY"])
 
@@ -252,6 +252,17 @@ def test_stored_envelope_opens_with_an_independent_implementation():
     purpose = "clinic.Patient.ssn"
     siv = AESSIV(subkey(purpose, b"phicrypto/field/v1/aes-256-siv", 64))
     assert siv.decrypt(env[1:], [ad(env[:1], purpose)]) == b"123-45-6789"
+
+
+def _wrapped_dek(record: bytes) -> bytes:
+    """The AES-KWP-wrapped DEK of a binary key record (docs/keyring-format.md): format, state and
+    wrap algorithm bytes, purpose (u8 length), version (u32), five i64 times, usage (u64), KEK id
+    (u16 length), check value (u8 length), then the wrapped DEK (u8 length)."""
+    assert record[0] == 1 and record[2] == 1  # format 1, AES-KWP
+    at = 3 + 1 + record[3] + 4 + 5 * 8 + 8
+    at += 2 + int.from_bytes(record[at:at + 2], "big")
+    at += 1 + record[at]
+    return record[at + 1:at + 1 + record[at]]
 
 
 def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):

@@ -8,7 +8,8 @@ class Migration(migrations.Migration):
     dependencies = []
 
     operations = [
-        # The key store's tables: the same DDL the store runs itself when they are missing.
+        # The native keyring's store tables: the same DDL the store (PhiCrypto.Postgres) runs itself
+        # when they are missing, so `migrate` needs no KEK.
         migrations.RunSQL(sql=STORE_DDL, reverse_sql=STORE_DROP),
         migrations.CreateModel(
             name="AccessEvent",
