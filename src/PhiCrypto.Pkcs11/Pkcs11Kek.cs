@@ -68,7 +68,7 @@ public sealed class Pkcs11Kek : IKek
         catch (NotSupportedException e) when (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
         {
             // Pkcs11Interop 5.3 marshals structs and delegates by Type at run time: NativeAOT needs each one
-            // named in runtime directives (the CLI's Keys/Pkcs11Interop.rd.xml). Say which one is missing.
+            // named in runtime directives (Pkcs11Interop.rd.xml, beside this file). Say which one is missing.
             throw new PolicyViolationException($"PKCS#11 is not usable in this NativeAOT build: {e.Message.Split('\n')[0]}");
         }
         catch
