@@ -22,7 +22,7 @@ bench_pkgs=(age hyperfine openssl pv zstd bc time python3-cryptography python3-p
 backports_pkgs=(python3-django)
 
 case "$target" in
-  Test|Demo|Wheel|Publish|Bench) pkgs=("${base_pkgs[@]}" "${test_pkgs[@]}") ;;
+  Test|Wheel|Publish|Bench) pkgs=("${base_pkgs[@]}" "${test_pkgs[@]}") ;;
   *) pkgs=("${base_pkgs[@]}") ;;
 esac
 [ "$target" = Bench ] && pkgs+=("${bench_pkgs[@]}")
