@@ -24,6 +24,9 @@ public static class KeyringLocator
     public static string ResolveKekSpec(string? spec) =>
         NonEmpty(spec) ?? NonEmpty(Environment.GetEnvironmentVariable(KekVariable)) ?? "env";
 
+    /// <summary><paramref name="location"/> fit for a message or a log: a URL's password is never shown.</summary>
+    public static string Describe(string location) => PostgresUrl.IsUrl(location) ? PostgresUrl.Display(location) : location;
+
     /// <summary>The store at <paramref name="location"/>: PostgreSQL for a URL, else a JSON file (its folder created).</summary>
     public static IKeyStore OpenStore(string location)
     {

@@ -23,7 +23,7 @@ internal static class KeyringOpener
         var keyring = KeyringLocator.TryOpen(location, kekSpec, _ => passphrase ?? "");
         if (keyring is not null) return keyring;
         if ((flags & FlagCreate) == 0)
-            throw new KeyNotAvailableException($"no keyring at {location}: open it with the create flag to start one");
+            throw new KeyNotAvailableException($"no keyring at {KeyringLocator.Describe(location)}: open it with the create flag to start one");
         var store = KeyringLocator.OpenStore(location);
         try
         {

@@ -58,4 +58,15 @@ public sealed class StreamKeyringTests : IDisposable
         Assert.Contains("keys init", r.Stderr);
         Assert.False(File.Exists(P("x.phi")));
     }
+
+    [Fact]
+    public void A_database_password_in_the_keyring_url_never_reaches_the_error()
+    {
+        File.WriteAllBytes(P("x"), [1, 2, 3]);
+        _env["PHICRYPTO_KEYRING"] = "postgresql://phi:s3cret-pw@127.0.0.1:1/keys";
+        var r = Phicrypt.Run($"encrypt {P("x")} -o {P("x.phi")}", _env);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.DoesNotContain("s3cret-pw", r.Stderr + r.Stdout);
+        Assert.False(File.Exists(P("x.phi")));
+    }
 }
