@@ -52,6 +52,7 @@ if [ ${#missing[@]} -gt 0 ] || [ $need_backports -eq 1 ]; then
   [ $need_backports -eq 0 ] || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends -t bookworm-backports "${backports_pkgs[@]}" >/dev/null
 fi
 
+command -v dotnet >/dev/null || { echo "build.sh: the .NET 10 SDK (dotnet) is needed and is not on PATH" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
 rm -f artifacts/test-results/summary.txt
