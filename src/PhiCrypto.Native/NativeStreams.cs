@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using PhiCrypto.Messages;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Native;
 
@@ -18,7 +19,7 @@ internal static class Fd
 }
 
 /// <summary>Bytes written by an encryptor or decryptor, waiting for the caller to pull them.</summary>
-internal sealed class PendingOutput : Stream
+internal sealed class PendingOutput : WriteOnlyStream
 {
     private byte[] _buffer = new byte[64 * 1024];
     private int _start, _end;
@@ -63,16 +64,6 @@ internal sealed class PendingOutput : Stream
         _start = _end = 0;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>A push-mode stream: feed bytes in, pull bytes out. Calls are serialized by a lock.</summary>
@@ -245,7 +236,7 @@ internal sealed class PushDecryptor : PushStream
     }
 
     /// <summary>The worker's view of the pushed bytes: blocks until more arrive or input is complete.</summary>
-    private sealed class Input(PushDecryptor owner) : Stream
+    private sealed class Input(PushDecryptor owner) : ReadOnlyStream
     {
         public override int Read(Span<byte> destination)
         {
@@ -262,16 +253,6 @@ internal sealed class PushDecryptor : PushStream
             }
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 

@@ -3,6 +3,7 @@
 // manifest: its length before the first byte is read, its SHA-256 when its last byte has been read,
 // so a damaged or truncated part fails the read loudly, naming the part.
 using System.Security.Cryptography;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Cli.Backups;
 
@@ -64,7 +65,7 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
 }
 
 /// <summary>A read-only stream over the parts in manifest order, checking each part's length and SHA-256.</summary>
-internal sealed class PartReader : Stream
+internal sealed class PartReader : ReadOnlyStream
 {
     private readonly PartStore _store;
     private readonly IReadOnlyList<ManifestPart> _parts;
@@ -130,16 +131,6 @@ internal sealed class PartReader : Stream
             throw new BackupFailedException($"backup part {part.Name} is corrupted: its SHA-256 does not match the manifest");
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override void Flush() { }
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -4,6 +4,7 @@
 // A restore streams: a part found damaged midway fails the command after the frames before it were
 // restored, so the runbook restores into a fresh database and runs `phicrypt verify` first.
 using PhiCrypto.Messages;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Cli.Backups;
 

@@ -3,6 +3,7 @@
 // A part's upload is completed when its stream is disposed; the manifest object is put last, after
 // every part completed. Abort aborts unfinished uploads and deletes completed part objects.
 using System.Collections.Concurrent;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Cli.Backups;
 

@@ -5,11 +5,12 @@
 // are released before the signature is checked: callers that must not act on unsigned data write to a
 // temporary file and keep it only when the stream reached its end (as the CLI does).
 using System.Buffers;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Messages;
 
 /// <summary>Decrypts an AWS Encryption SDK message read from an inner stream.</summary>
-public sealed class MessageDecryptStream : Stream
+public sealed class MessageDecryptStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -74,16 +75,6 @@ public sealed class MessageDecryptStream : Stream
         _plainLength = frame.ContentLength;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private bool _disposed;
 

@@ -4,11 +4,12 @@
 // SHOULD). Dispose (or FlushFinalBlock) writes the final frame and, for signed suites, the footer.
 using System.Buffers;
 using System.Security.Cryptography;
+using PhiCrypto.IO;
 
 namespace PhiCrypto.Messages;
 
 /// <summary>Encrypts everything written to it into an AWS Encryption SDK message on an inner stream.</summary>
-public sealed class MessageEncryptStream : Stream
+public sealed class MessageEncryptStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -67,16 +68,8 @@ public sealed class MessageEncryptStream : Stream
         _inner.Write(bytes);
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
     public override void Flush() => _inner.Flush();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_finished;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private bool _disposed;
 
