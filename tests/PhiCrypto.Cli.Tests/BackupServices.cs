@@ -1,30 +1,23 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using PhiCrypto.Tests.Shared;
 
 namespace PhiCrypto.Cli.Tests;
 
 /// <summary>
-/// A throwaway PostgreSQL 15 cluster on 127.0.0.1 (initdb + pg_ctl, as the postgres user when run as root)
-/// and a throwaway Swift with s3api (tests/services/swift-s3.sh), shared by the backup tests.
+/// A throwaway PostgreSQL 15 (tests/services/postgres.sh) holding a clinic database, and a throwaway
+/// Swift with s3api (tests/services/swift-s3.sh), shared by the backup tests.
 /// </summary>
 public sealed class BackupServices : IDisposable
 {
-    private const string PgBin = "/usr/lib/postgresql/15/bin";
     private readonly string _root = Directory.CreateTempSubdirectory("phicrypt-backup-").FullName;
-    private readonly string _pgData;
+    private readonly PostgresService _pg = new();
     private readonly string _swiftDir;
-    public int Port { get; }
+    public int Port => _pg.Port;
     public Dictionary<string, string> S3Env { get; } = new();
 
     public BackupServices()
     {
-        _pgData = Path.Combine(_root, "pg");
         _swiftDir = Path.Combine(_root, "swift");
-        Port = FreePort();
-        if (IsRoot) Sh("chown", $"postgres {_root}");
-        AsPostgres($"{PgBin}/initdb", $"-D {_pgData} -A trust -U postgres --no-sync");
-        AsPostgres($"{PgBin}/pg_ctl", $"-D {_pgData} -l {_pgData}/log -w -o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off\" start");
         Psql("postgres", "CREATE DATABASE clinic");
         Psql("clinic", """
             CREATE TABLE patient (id int PRIMARY KEY, name text NOT NULL, dob date, notes jsonb, scan bytea);
@@ -34,7 +27,7 @@ public sealed class BackupServices : IDisposable
             CREATE SEQUENCE mrn START 5000;
             SELECT nextval('mrn');
             """);
-        var exports = Sh(ServicesScript("swift-s3.sh"), $"start {_swiftDir}");
+        var exports = Sh(Repo.ServiceScript("swift-s3.sh"), $"start {_swiftDir}");
         foreach (var line in exports.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = line.Replace("export ", "").Split('=', 2);
@@ -44,10 +37,10 @@ public sealed class BackupServices : IDisposable
         CreateBucket("backups");
     }
 
-    public string ConnInfo(string db) => $"host=127.0.0.1 port={Port} user=postgres dbname={db}";
+    public string ConnInfo(string db) => $"host=127.0.0.1 port={Port} user={_pg.User} dbname={db}";
 
     public string Psql(string db, string sql) =>
-        Sh("psql", $"-X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {Port} -U postgres -d {db}", stdin: sql).Trim();
+        Sh("psql", $"-X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {Port} -U {_pg.User} -d {db}", stdin: sql).Trim();
 
     /// <summary>A fingerprint of the clinic data: row count and a digest of every row and the sequence.</summary>
     public string Fingerprint(string db) => Psql(db, """
@@ -68,23 +61,9 @@ public sealed class BackupServices : IDisposable
 
     public void Dispose()
     {
-        try { Sh(ServicesScript("swift-s3.sh"), $"stop {_swiftDir}"); } catch (Exception) { }
-        try { AsPostgres($"{PgBin}/pg_ctl", $"-D {_pgData} -m immediate -w stop"); } catch (Exception) { }
+        try { Sh(Repo.ServiceScript("swift-s3.sh"), $"stop {_swiftDir}"); } catch (Exception) { }
+        _pg.Dispose();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
-
-    private static bool IsRoot => Environment.UserName == "root";
-
-    private static string AsPostgres(string exe, string args) => IsRoot ? Sh("runuser", $"-u postgres -- {exe} {args}") : Sh(exe, args);
-
-    public static string ServicesScript(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "services", name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"tests/services/{name} not found above {AppContext.BaseDirectory}");
     }
 
     public static string Sh(string exe, string args, string? stdin = null, IDictionary<string, string>? env = null)
@@ -98,13 +77,6 @@ public sealed class BackupServices : IDisposable
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"{exe} {args} exited {p.ExitCode}: {err.Result}");
         return output;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

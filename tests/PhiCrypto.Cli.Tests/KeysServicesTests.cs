@@ -1,51 +1,8 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using PhiCrypto.Tests.Shared;
 
 namespace PhiCrypto.Cli.Tests;
-
-/// <summary>Starts a throwaway service with one of tests/services/*.sh and stops it in Dispose.</summary>
-public abstract class ServiceScript : IDisposable
-{
-    protected ServiceScript(string script)
-    {
-        Dir = Path.Combine(Path.GetTempPath(), $"phicrypt-svc-{Guid.NewGuid():N}");
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PhiCryptoCore.sln"))) dir = dir.Parent;
-        Script = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "tests", "services", script);
-        var (code, output) = Run("start");
-        if (code != 0) throw new InvalidOperationException($"{script} start failed ({code}): {output}");
-        Output = output;
-    }
-
-    public string Dir { get; }
-    public string Script { get; }
-    public string Output { get; }
-
-    private (int, string) Run(string verb)
-    {
-        var psi = new ProcessStartInfo("bash", [Script, verb, Dir]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, o.Result + e.Result);
-    }
-
-    public void Dispose() => Run("stop");
-}
-
-public sealed class PostgresService() : ServiceScript("postgres.sh")
-{
-    public string Url => Output.Trim().Split('\n')[^1].Trim();
-}
-
-public sealed class SoftHsmService() : ServiceScript("softhsm.sh")
-{
-    private string Line(string key) => Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..];
-    public string Conf => Line("SOFTHSM2_CONF");
-    public string Uri => Line("PHICRYPTO_PKCS11_URI");
-}
 
 public class KeysPostgresTests(PostgresService pg) : IClassFixture<PostgresService>
 {

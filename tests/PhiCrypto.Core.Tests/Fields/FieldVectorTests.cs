@@ -14,7 +14,7 @@ namespace PhiCrypto.Tests.Fields;
 /// </summary>
 public class FieldVectorTests
 {
-    private static readonly string VectorFile = Path.Combine(RepoRoot(), "docs", "field-format-vectors.json");
+    private static readonly string VectorFile = Path.Combine(PhiCrypto.Tests.Shared.Repo.Root, "docs", "field-format-vectors.json");
 
     private sealed record Vector(string Mode, uint Version, string Dek, string Purpose, string Ad, string Plaintext, string? Nonce, string Envelope);
 
@@ -88,12 +88,5 @@ public class FieldVectorTests
             FieldEnvelope.Decrypt(key, Convert.FromHexString(v.Purpose), envelope, Convert.FromHexString(v.Ad), pt);
             Assert.Equal(v.Plaintext, Convert.ToHexStringLower(pt));
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PhiCryptoCore.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
     }
 }
