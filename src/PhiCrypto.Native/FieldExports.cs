@@ -75,19 +75,20 @@ internal static unsafe class FieldExports
     {
         try
         {
-            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
-            return EncryptBatchCore(fieldKey, mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
+            var nativeKey = Handles.Get<NativeKey>(key, "key");
+            version = CheckVersion(version);
+            return EncryptBatchCore(version, () => nativeKey.FieldKey(version), mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
         }
         catch (Exception e) { return Abi.Fail(e); }
     }
 
-    /// <summary>The batch encryption behind phi_field_encrypt_batch and phi_keyring_field_encrypt_batch.</summary>
-    internal static int EncryptBatchCore(FieldKey fieldKey, int mode, byte* purpose,
+    /// <summary>The batch encryption behind phi_field_encrypt_batch and phi_keyring_field_encrypt_batch.
+    /// <paramref name="takeKey"/> is called only once the output buffer fits (it may count usage).</summary>
+    internal static int EncryptBatchCore(uint version, Func<FieldKey> takeKey, int mode, byte* purpose,
         byte* values, nuint* valueLengths, nuint count, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths)
     {
         int[]? lengths = null, envelopeLengths = null;
-        uint version = fieldKey.Version;
         try
         {
             var m = Mode(mode);
@@ -97,7 +98,7 @@ internal static unsafe class FieldExports
             var input = NativeBuffers.In(values, (nuint)packed, "values");
             var destination = NativeBuffers.Out(output, outputLength, FieldBatch.GetEnvelopesLength(m, version, lengths.AsSpan(0, n)), "out");
             envelopeLengths = ArrayPool<int>.Shared.Rent(n);
-            FieldBatch.Encrypt(fieldKey, m, Purpose(purpose), input, lengths.AsSpan(0, n), NativeBuffers.In(ad, adLength, "ad"),
+            FieldBatch.Encrypt(takeKey(), m, Purpose(purpose), input, lengths.AsSpan(0, n), NativeBuffers.In(ad, adLength, "ad"),
                 destination, envelopeLengths.AsSpan(0, n));
             for (int i = 0; i < n; i++) outLengths[i] = (nuint)envelopeLengths[i];
             return 0;

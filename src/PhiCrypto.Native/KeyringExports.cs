@@ -231,9 +231,13 @@ internal static unsafe class KeyringExports
     {
         try
         {
-            // Randomized batches are counted against the usage limit by the FieldKey, in this process.
-            var fieldKey = Handles.Get<Keyring>(keyring, "keyring").GetActiveFieldKey(Purpose(purpose));
-            return FieldExports.EncryptBatchCore(fieldKey, mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
+            // A randomized batch is reserved against the usage limit like that many single encryptions,
+            // once the output fits (a size query reserves nothing).
+            var k = Handles.Get<Keyring>(keyring, "keyring");
+            string name = Purpose(purpose);
+            uint version = (k.ActiveVersion(name) ?? throw new KeyNotAvailableException($"purpose {name} has no active key version")).Version;
+            return FieldExports.EncryptBatchCore(version, () => k.ReserveFieldKey(name, (FieldMode)mode, checked((int)count)),
+                mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
         }
         catch (Exception e) { return Abi.Fail(e); }
     }

@@ -21,8 +21,8 @@ internal sealed class KeyMaterial : IDisposable
     public uint Version { get; }
     public SecretKey Dek { get; }
 
-    /// <summary>Takes one encryption from the budget; false when a new reservation is needed.</summary>
-    public bool TryTakeUsage() => Interlocked.Decrement(ref _budget) >= 0;
+    /// <summary>Takes <paramref name="n"/> encryptions from the budget; false when a new reservation is needed.</summary>
+    public bool TryTakeUsage(long n = 1) => Interlocked.Add(ref _budget, -n) >= 0;
 
     public void AddBudget(long n) => Interlocked.Exchange(ref _budget, n);
 

@@ -18,7 +18,7 @@ public sealed partial class Keyring
     public int EncryptField(string purpose, FieldMode mode, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> output)
     {
         var v = ActiveForEncrypt(purpose);
-        if (mode == FieldMode.Randomized && _options.UsageReservationBlock > 0 && !v.Material!.TryTakeUsage()) v = ReserveUsage(purpose, v);
+        v = TakeUsage(purpose, v, mode, 1);
         var key = v.Material!.FieldKey(_options.UsageLimit);
         int n = FieldEnvelope.GetEnvelopeLength(mode, v.Record.Version, plaintext.Length);
         if (output.Length < n) throw new ArgumentException($"output must be at least {n} bytes", nameof(output));
@@ -71,9 +71,17 @@ public sealed partial class Keyring
         return new Resolver(this, purpose);
     }
 
-    /// <summary>The field key of the active version, for batch encryption (FieldBatch). Randomized batches
-    /// are counted by the FieldKey against the usage limit in this process only.</summary>
-    public FieldKey GetActiveFieldKey(string purpose) => ActiveForEncrypt(purpose).Material!.FieldKey(_options.UsageLimit);
+    /// <summary>The field key of the active version for a batch of <paramref name="count"/> values
+    /// (FieldBatch). A randomized batch is counted against the usage limit exactly like that many
+    /// single encryptions, in the store's reservations.</summary>
+    public FieldKey ReserveFieldKey(string purpose, FieldMode mode, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return TakeUsage(purpose, ActiveForEncrypt(purpose), mode, count).Material!.FieldKey(_options.UsageLimit);
+    }
+
+    private KeyVersion TakeUsage(string purpose, KeyVersion v, FieldMode mode, long n) =>
+        mode != FieldMode.Randomized || n == 0 || _options.UsageReservationBlock <= 0 || v.Material!.TryTakeUsage(n) ? v : ReserveUsage(purpose, v, n);
 
     private sealed class Resolver(Keyring keyring, string purpose) : IFieldKeyResolver
     {
@@ -88,20 +96,20 @@ public sealed partial class Keyring
 
     /// <summary>Reserves the next block of randomized encryptions for the active version in the store, or
     /// applies the usage policy when the limit is reached. Returns the version to encrypt under.</summary>
-    private KeyVersion ReserveUsage(string purpose, KeyVersion v)
+    private KeyVersion ReserveUsage(string purpose, KeyVersion v, long n)
     {
         for (int attempt = 0; ; attempt++)
         {
             var material = v.Material!;
             lock (material.UsageLock)
             {
-                if (material.Budget > 0 && material.TryTakeUsage()) return v;
+                if (material.Budget >= n && material.TryTakeUsage(n)) return v;
                 long granted = Mutate(snap =>
                 {
                     var current = snap.Find(purpose)?.Find(v.Record.Version);
                     if (current is null || current.Record.State != KeyState.Active) return new Plan<long>(0, null);
-                    long grant = Math.Min(_options.UsageReservationBlock, _options.UsageLimit - (long)current.Record.UsageReserved);
-                    if (grant <= 0) return new Plan<long>(0, null);
+                    long grant = Math.Min(Math.Max(_options.UsageReservationBlock, n), _options.UsageLimit - (long)current.Record.UsageReserved);
+                    if (grant < n) return new Plan<long>(0, null);
                     var audit = NewAudit(snap);
                     var updated = Reseal(current.Record with { UsageReserved = current.Record.UsageReserved + (ulong)grant }, current);
                     audit.Add(AuditKind.UsageReserve, purpose, current.Record.Version, detail: $"{updated.UsageReserved} randomized encryptions reserved of {_options.UsageLimit}");
@@ -109,17 +117,17 @@ public sealed partial class Keyring
                 });
                 if (granted > 0)
                 {
-                    material.AddBudget(granted - 1); // one is this call's
+                    material.AddBudget(granted - n); // n are this call's
                     return v;
                 }
             }
             var now = ActiveForEncrypt(purpose);
-            if (now.Record.Version != v.Record.Version) { v = now; if (v.Material!.TryTakeUsage()) return v; continue; }
+            if (now.Record.Version != v.Record.Version) { v = now; if (v.Material!.TryTakeUsage(n)) return v; continue; }
             if (_options.UsagePolicy == UsageLimitPolicy.Refuse || attempt > 0)
                 throw new PolicyViolationException($"key {v.Record.KeyName} reached its usage limit of {_options.UsageLimit} randomized encryptions; rotate the key");
             Rotate(purpose, "usage limit reached");
             v = ActiveForEncrypt(purpose);
-            if (v.Material!.TryTakeUsage()) return v;
+            if (v.Material!.TryTakeUsage(n)) return v;
         }
     }
 }

@@ -119,6 +119,23 @@ public class KeyringFieldTests
     }
 
     [Fact]
+    public void Batches_are_reserved_like_that_many_single_encryptions()
+    {
+        using var t = new TempKeyring();
+        t.Init(Ssn).Dispose();
+        using var k = t.Open(new KeyringOptions { UsageLimit = 1000, UsageReservationBlock = 100, UsagePolicy = UsageLimitPolicy.Refuse });
+        k.ReserveFieldKey(Ssn, FieldMode.Randomized, 250);               // more than a block: one grant of 250
+        Assert.Equal(250ul, k.ActiveVersion(Ssn)!.UsageReserved);
+        k.ReserveFieldKey(Ssn, FieldMode.Deterministic, 10_000);         // deterministic: not counted
+        Assert.Equal(250ul, k.ActiveVersion(Ssn)!.UsageReserved);
+        k.ReserveFieldKey(Ssn, FieldMode.Randomized, 700);
+        Assert.Equal(950ul, k.ActiveVersion(Ssn)!.UsageReserved);
+        Assert.Throws<PolicyViolationException>(() => k.ReserveFieldKey(Ssn, FieldMode.Randomized, 51));
+        k.ReserveFieldKey(Ssn, FieldMode.Randomized, 50);                // exactly the rest
+        Assert.Equal(1000ul, k.ActiveVersion(Ssn)!.UsageReserved);
+    }
+
+    [Fact]
     public void Usage_limit_rotates_under_the_rotate_policy()
     {
         using var t = new TempKeyring();
@@ -171,6 +188,6 @@ public class KeyringFieldTests
         Assert.NotNull(r.FindFieldKey(1));
         Assert.NotNull(r.FindFieldKey(2));
         Assert.Null(r.FindFieldKey(3));
-        Assert.Equal(2u, k.GetActiveFieldKey(Ssn).Version);
+        Assert.Equal(2u, k.ReserveFieldKey(Ssn, FieldMode.Deterministic, 10).Version);
     }
 }
