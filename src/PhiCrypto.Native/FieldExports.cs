@@ -1,9 +1,11 @@
-// Field envelopes with a raw key handle (phicrypto.h, "Fields"): one value, or a packed batch of values
-// in one call. The envelope format is PhiCrypto.Fields.FieldEnvelope (docs/field-format.md).
+// Field envelopes through a key source (phicrypto.h, "Fields"): one value, a packed batch of values in
+// one call, or the search envelopes of a value under every version. The envelope format is
+// PhiCrypto.Fields.FieldEnvelope (docs/field-format.md); the adapter is PhiCrypto.Keys.KeySourceFields.
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PhiCrypto.Fields;
+using PhiCrypto.Keys;
 
 namespace PhiCrypto.Native;
 
@@ -38,68 +40,71 @@ internal static unsafe class FieldExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_field_encrypt", CallConvs = [typeof(CallConvCdecl)])]
-    private static int Encrypt(nint key, uint version, int mode, byte* purpose, byte* plaintext, nuint plaintextLength,
+    private static int Encrypt(nint source, int mode, byte* plaintext, nuint plaintextLength,
         byte* ad, nuint adLength, byte* output, nuint* outputLength)
     {
         try
         {
-            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
+            var keys = SourceExports.Get(source);
             var m = Mode(mode);
             var input = NativeBuffers.In(plaintext, plaintextLength, "plaintext");
-            var destination = NativeBuffers.Out(output, outputLength, FieldEnvelope.GetEnvelopeLength(m, version, input.Length), "out");
-            FieldEnvelope.Encrypt(fieldKey, m, Purpose(purpose), input, NativeBuffers.In(ad, adLength, "ad"), destination);
+            // Sized for the active version; taking the key counts usage, so only once the output fits.
+            var capacity = NativeBuffers.Capacity(output, outputLength, "out");
+            Fits(capacity.Length, FieldEnvelope.GetEnvelopeLength(m, keys.ActiveVersion, input.Length), outputLength);
+            var key = keys.TakeFieldKey(m, 1);
+            int n = FieldEnvelope.GetEnvelopeLength(m, key.Version, input.Length);
+            Fits(capacity.Length, n, outputLength); // a rotation in between may lengthen the header
+            FieldEnvelope.Encrypt(key, m, keys.PurposeUtf8, input, NativeBuffers.In(ad, adLength, "ad"), capacity[..n]);
+            *outputLength = (nuint)n;
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
+    }
+
+    private static void Fits(int capacity, int needed, nuint* outputLength)
+    {
+        if (capacity >= needed) return;
+        *outputLength = (nuint)needed;
+        throw new BufferTooSmallException(needed);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_field_decrypt", CallConvs = [typeof(CallConvCdecl)])]
-    private static int Decrypt(nint key, uint version, byte* purpose, byte* envelope, nuint envelopeLength,
+    private static int Decrypt(nint source, byte* envelope, nuint envelopeLength,
         byte* ad, nuint adLength, byte* output, nuint* outputLength)
     {
         try
         {
-            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
+            var keys = SourceExports.Get(source);
             var input = NativeBuffers.In(envelope, envelopeLength, "envelope");
             var destination = NativeBuffers.Out(output, outputLength, FieldEnvelope.GetPlaintextLength(input), "out");
-            FieldEnvelope.Decrypt(fieldKey, Purpose(purpose), input, NativeBuffers.In(ad, adLength, "ad"), destination);
+            keys.DecryptField(input, NativeBuffers.In(ad, adLength, "ad"), destination);
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
     }
 
+    /// <summary>Encrypts a packed batch under the source's active version. The key (and its usage, one
+    /// per value) is taken only once the output fits: a size query reserves nothing.</summary>
     [UnmanagedCallersOnly(EntryPoint = "phi_field_encrypt_batch", CallConvs = [typeof(CallConvCdecl)])]
-    private static int EncryptBatch(nint key, uint version, int mode, byte* purpose,
-        byte* values, nuint* valueLengths, nuint count, byte* ad, nuint adLength,
-        byte* output, nuint* outputLength, nuint* outputLengths)
-    {
-        try
-        {
-            var nativeKey = Handles.Get<NativeKey>(key, "key");
-            version = CheckVersion(version);
-            return EncryptBatchCore(version, () => nativeKey.FieldKey(version), mode, purpose, values, valueLengths, count, ad, adLength, output, outputLength, outputLengths);
-        }
-        catch (Exception e) { return Abi.Fail(e); }
-    }
-
-    /// <summary>The batch encryption behind phi_field_encrypt_batch and phi_keyring_field_encrypt_batch.
-    /// <paramref name="takeKey"/> is called only once the output buffer fits (it may count usage).</summary>
-    internal static int EncryptBatchCore(uint version, Func<FieldKey> takeKey, int mode, byte* purpose,
+    private static int EncryptBatch(nint source, int mode,
         byte* values, nuint* valueLengths, nuint count, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths)
     {
         int[]? lengths = null, envelopeLengths = null;
         try
         {
+            var keys = SourceExports.Get(source);
             var m = Mode(mode);
             int n = NativeBuffers.Checked(count, "count");
             lengths = ToInts(NativeBuffers.Lengths(valueLengths, count, "value_lens"), out long packed);
             var outLengths = NativeBuffers.LengthsOut(outputLengths, count, "out_lens");
             var input = NativeBuffers.In(values, (nuint)packed, "values");
-            var destination = NativeBuffers.Out(output, outputLength, FieldBatch.GetEnvelopesLength(m, version, lengths.AsSpan(0, n)), "out");
+            var sizes = lengths.AsSpan(0, n);
+            NativeBuffers.Out(output, outputLength, FieldBatch.GetEnvelopesLength(m, keys.ActiveVersion, sizes), "out");
+            var key = keys.TakeFieldKey(m, n);
+            var destination = NativeBuffers.Out(output, outputLength, FieldBatch.GetEnvelopesLength(m, key.Version, sizes), "out");
             envelopeLengths = ArrayPool<int>.Shared.Rent(n);
-            FieldBatch.Encrypt(takeKey(), m, Purpose(purpose), input, lengths.AsSpan(0, n), NativeBuffers.In(ad, adLength, "ad"),
-                destination, envelopeLengths.AsSpan(0, n));
+            FieldBatch.Encrypt(key, m, keys.PurposeUtf8, input, sizes, NativeBuffers.In(ad, adLength, "ad"), destination, envelopeLengths.AsSpan(0, n));
             for (int i = 0; i < n; i++) outLengths[i] = (nuint)envelopeLengths[i];
             return 0;
         }
@@ -113,20 +118,7 @@ internal static unsafe class FieldExports
 
     /// <summary>Returns 0 when every item decrypted, else the first failing item's status.</summary>
     [UnmanagedCallersOnly(EntryPoint = "phi_field_decrypt_batch", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptBatch(nint key, uint version, byte* purpose,
-        byte* envelopes, nuint* envelopeLengths, nuint count, byte* ad, nuint adLength,
-        byte* output, nuint* outputLength, nuint* outputLengths, int* statuses)
-    {
-        try
-        {
-            var fieldKey = Handles.Get<NativeKey>(key, "key").FieldKey(CheckVersion(version));
-            return DecryptBatchCore(fieldKey, purpose, envelopes, envelopeLengths, count, ad, adLength, output, outputLength, outputLengths, statuses);
-        }
-        catch (Exception e) { return Abi.Fail(e); }
-    }
-
-    /// <summary>The batch decryption behind phi_field_decrypt_batch and phi_keyring_field_decrypt_batch.</summary>
-    internal static int DecryptBatchCore(IFieldKeyResolver fieldKey, byte* purpose,
+    private static int DecryptBatch(nint source,
         byte* envelopes, nuint* envelopeLengths, nuint count, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths, int* statuses)
     {
@@ -134,6 +126,7 @@ internal static unsafe class FieldExports
         PhiStatus[]? ownStatuses = null;
         try
         {
+            var keys = SourceExports.Get(source);
             int n = NativeBuffers.Checked(count, "count");
             lengths = ToInts(NativeBuffers.Lengths(envelopeLengths, count, "envelope_lens"), out long packed);
             var outLengths = NativeBuffers.LengthsOut(outputLengths, count, "out_lens");
@@ -142,7 +135,7 @@ internal static unsafe class FieldExports
             Span<PhiStatus> itemStatuses = statuses != null ? new Span<PhiStatus>(statuses, n) : (ownStatuses = ArrayPool<PhiStatus>.Shared.Rent(n)).AsSpan(0, n);
             long total = FieldBatch.GetPlaintextsLength(input, lengths.AsSpan(0, n), plainLengths.AsSpan(0, n), itemStatuses);
             var destination = NativeBuffers.Out(output, outputLength, total, "out");
-            FieldBatch.Decrypt(fieldKey, Purpose(purpose), input, lengths.AsSpan(0, n), NativeBuffers.In(ad, adLength, "ad"),
+            FieldBatch.Decrypt(keys.FieldKeys(), keys.PurposeUtf8, input, lengths.AsSpan(0, n), NativeBuffers.In(ad, adLength, "ad"),
                 destination, plainLengths.AsSpan(0, n), itemStatuses);
             for (int i = 0; i < n; i++) outLengths[i] = (nuint)plainLengths[i];
             for (int i = 0; i < n; i++)
@@ -161,10 +154,41 @@ internal static unsafe class FieldExports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "phi_field_search", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Search(nint source, byte* plaintext, nuint plaintextLength, byte* ad, nuint adLength,
+        byte* output, nuint* outputLength, nuint* outputLengths, nuint* count)
+    {
+        try
+        {
+            var keys = SourceExports.Get(source);
+            if (count == null) throw new ArgumentException("count is NULL");
+            var envelopes = keys.SearchCiphertexts(NativeBuffers.In(plaintext, plaintextLength, "plaintext"), NativeBuffers.In(ad, adLength, "ad"));
+            nuint capacity = *count;
+            *count = (nuint)envelopes.Count;
+            long total = envelopes.Sum(e => (long)e.Length);
+            if (capacity < (nuint)envelopes.Count)
+            {
+                if (outputLength != null) *outputLength = (nuint)total;
+                throw new BufferTooSmallException(total);
+            }
+            var destination = NativeBuffers.Out(output, outputLength, total, "out");
+            var lengths = NativeBuffers.LengthsOut(outputLengths, (nuint)envelopes.Count, "out_lens");
+            int at = 0;
+            for (int i = 0; i < envelopes.Count; i++)
+            {
+                envelopes[i].CopyTo(destination[at..]);
+                lengths[i] = (nuint)envelopes[i].Length;
+                at += envelopes[i].Length;
+            }
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
     internal static FieldMode Mode(int mode) => mode switch
     {
-        0 => FieldMode.Randomized,
-        1 => FieldMode.Deterministic,
+        AbiConstants.FieldRandomized => FieldMode.Randomized,
+        AbiConstants.FieldDeterministic => FieldMode.Deterministic,
         _ => throw new ArgumentException("mode must be PHI_FIELD_RANDOMIZED or PHI_FIELD_DETERMINISTIC"),
     };
 
@@ -176,13 +200,6 @@ internal static unsafe class FieldExports
     };
 
     internal static uint CheckVersion(uint version) => version != 0 ? version : throw new ArgumentException("key versions start at 1");
-
-    /// <summary>The purpose: a NUL-terminated UTF-8 string, 1 to 1024 bytes.</summary>
-    internal static ReadOnlySpan<byte> Purpose(byte* purpose)
-    {
-        if (purpose == null) throw new ArgumentException("purpose is NULL");
-        return MemoryMarshal.CreateReadOnlySpanFromNullTerminated(purpose);
-    }
 
     private static int CheckPlaintext(nuint length)
         => length <= FieldEnvelope.MaxPlaintextLength ? (int)length : throw new ArgumentException($"field values are limited to {FieldEnvelope.MaxPlaintextLength} bytes");

@@ -9,8 +9,9 @@ namespace PhiCrypto.Native;
 
 internal static unsafe class KeyExports
 {
-    internal const int WrapAesKw = 1;
-    internal const int WrapAesKwp = 2;
+    // The same numbers as PhiCrypto.Keys.WrapAlgorithm (interop/abi.json).
+    private const int WrapAesKw = AbiConstants.WrapAesKw;
+    private const int WrapAesKwp = AbiConstants.WrapAesKwp;
 
     [UnmanagedCallersOnly(EntryPoint = "phi_key_generate", CallConvs = [typeof(CallConvCdecl)])]
     private static int Generate(nuint size, nint* key)

@@ -9,7 +9,7 @@ namespace PhiCrypto.Native;
 
 internal static class KeyringOpener
 {
-    internal const int FlagCreate = 1;
+    private const int FlagCreate = AbiConstants.KeyringCreate;
 
     internal static IKek CreateKek(string spec, IReadOnlyDictionary<string, string> settings, string? passphrase) =>
         KeyringLocator.CreateKek(spec, settings, _ => string.IsNullOrEmpty(passphrase) ? throw new ArgumentException("the passphrase KEK needs a passphrase") : passphrase);

@@ -1,33 +1,39 @@
-// Streaming messages with a raw key handle (phicrypto.h, "Streams"): the AWS Encryption SDK message
-// format v2 (suite 0x0478 by default) through the core's PhiCrypto.Messages. The key wraps each
-// message's data key in the raw AES keyring form (namespace "phicrypto", name "raw").
+// Streaming messages through a key source (phicrypto.h, "Streams"): the AWS Encryption SDK message
+// format v2 (suite 0x0478 by default) through the core's PhiCrypto.Messages. The source's adapter
+// (PhiCrypto.Keys.KeySourceMessages) wraps each message's data key in the raw AES keyring form under
+// its active version, and unwraps only its own versions. Decryption takes an optional expected
+// encryption context, checked while the header is read: before any plaintext is released.
 // By descriptor (the fast path: frames encrypted in parallel), by push, by range, and inspect.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Native;
 
 internal static unsafe class StreamExports
 {
-    internal const int FlagSigned = 1;
-
-    private static RawAesKeyring Wrapper(nint key) =>
-        new(RawAesKeyring.DefaultNamespace, RawAesKeyring.DefaultKeyName, Handles.Get<NativeKey>(key, "key").Secret);
+    private static KeySourceMessages Wrapper(nint source) => SourceExports.Get(source).MessageKeys();
 
     internal static MessageEncryptOptions EncryptOptions(IDataKeyWrapper wrapper, nuint frameLength, byte* contextJson, int flags)
     {
-        if ((flags & ~FlagSigned) != 0) throw new ArgumentException("unknown flags");
+        if ((flags & ~AbiConstants.StreamSigned) != 0) throw new ArgumentException("unknown flags");
         return new MessageEncryptOptions
         {
             Wrappers = [wrapper],
             FrameLength = frameLength == 0 ? MessageHeader.DefaultFrameLength : NativeBuffers.Checked(frameLength, "frame_length"),
             EncryptionContext = Json.ReadContext(contextJson),
-            Suite = (flags & FlagSigned) != 0 ? AlgorithmSuite.CommittingSigned : AlgorithmSuite.Committing,
+            Suite = (flags & AbiConstants.StreamSigned) != 0 ? AlgorithmSuite.CommittingSigned : AlgorithmSuite.Committing,
         };
     }
 
-    internal static MessageDecryptOptions DecryptOptions(IDataKeyWrapper wrapper) => new() { Wrappers = [wrapper] };
+    /// <summary>Decryption under <paramref name="wrapper"/>; <paramref name="expectedContextJson"/> (NULL or "": none)
+    /// holds the pairs the message must carry.</summary>
+    internal static MessageDecryptOptions DecryptOptions(IDataKeyWrapper wrapper, byte* expectedContextJson)
+    {
+        var expected = Json.ReadContext(expectedContextJson);
+        return new() { Wrappers = [wrapper], ExpectedContext = expected.Count > 0 ? expected : null };
+    }
 
     private static void WriteContext(IReadOnlyDictionary<string, string>? context, byte* json, nuint* jsonLength)
     {
@@ -36,56 +42,48 @@ internal static unsafe class StreamExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_encrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int EncryptFd(nint key, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
+    private static int EncryptFd(nint source, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
     {
         try
         {
-            using var wrapper = Wrapper(key);
-            EncryptFdCore(wrapper, inFd, outFd, frameLength, contextJson, flags, plaintextLength);
+            using var wrapper = Wrapper(source);
+            var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
+            using var input = Fd.Open(inFd, FileAccess.Read);
+            using var output = Fd.Open(outFd, FileAccess.Write);
+            long total = MessagePipeline.Encrypt(input, output, options);
+            if (plaintextLength != null) *plaintextLength = (ulong)total;
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
-    }
-
-    internal static void EncryptFdCore(IDataKeyWrapper wrapper, int inFd, int outFd, nuint frameLength, byte* contextJson, int flags, ulong* plaintextLength)
-    {
-        var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
-        using var input = Fd.Open(inFd, FileAccess.Read);
-        using var output = Fd.Open(outFd, FileAccess.Write);
-        long total = MessagePipeline.Encrypt(input, output, options);
-        if (plaintextLength != null) *plaintextLength = (ulong)total;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptFd(nint key, int inFd, int outFd, byte* contextJson, nuint* contextJsonLength)
+    private static int DecryptFd(nint source, int inFd, int outFd, byte* expectedContextJson, byte* contextJson, nuint* contextJsonLength)
     {
         try
         {
-            using var wrapper = Wrapper(key);
-            DecryptFdCore(wrapper, inFd, outFd, contextJson, contextJsonLength);
+            using var wrapper = Wrapper(source);
+            var options = DecryptOptions(wrapper, expectedContextJson);
+            using var input = Fd.Open(inFd, FileAccess.Read);
+            using var output = Fd.Open(outFd, FileAccess.Write);
+            var header = MessagePipeline.Decrypt(input, output, options);
+            WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
     }
 
-    internal static void DecryptFdCore(IDataKeyWrapper wrapper, int inFd, int outFd, byte* contextJson, nuint* contextJsonLength)
-    {
-        using var input = Fd.Open(inFd, FileAccess.Read);
-        using var output = Fd.Open(outFd, FileAccess.Write);
-        var header = MessagePipeline.Decrypt(input, output, DecryptOptions(wrapper));
-        WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
-    }
-
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_range_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptRangeFd(nint key, int inFd, int outFd, ulong start, ulong count, ulong* written)
+    private static int DecryptRangeFd(nint source, int inFd, int outFd, byte* expectedContextJson, ulong start, ulong count, ulong* written)
     {
         try
         {
             if (start > long.MaxValue || count > long.MaxValue) throw new ArgumentException("range too large");
-            using var wrapper = Wrapper(key);
+            using var wrapper = Wrapper(source);
+            var options = DecryptOptions(wrapper, expectedContextJson);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
-            using var reader = new SeekableMessageReader(input, DecryptOptions(wrapper), leaveOpen: true);
+            using var reader = new SeekableMessageReader(input, options, leaveOpen: true);
             long n = reader.CopyRange((long)start, (long)count, output);
             if (written != null) *written = (ulong)n;
             return 0;
@@ -94,14 +92,17 @@ internal static unsafe class StreamExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_inspect_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int InspectFd(int fd, byte* json, nuint* jsonLength)
+    private static int InspectFd(int fd, int flags, byte* json, nuint* jsonLength)
     {
         try
         {
             if (jsonLength == null) throw new ArgumentException("json_len is NULL");
+            if ((flags & ~AbiConstants.InspectHeaderOnly) != 0) throw new ArgumentException("unknown flags");
             using var input = Fd.Open(fd, FileAccess.Read);
             long start = input.CanSeek ? input.Position : -1;
-            var description = Json.WriteDescription(MessageInspector.Describe(input));
+            var description = Json.WriteDescription((flags & AbiConstants.InspectHeaderOnly) != 0
+                ? new MessageDescription(MessageHeader.Read(input, 1024 * 1024, 64), -1, -1, -1)
+                : MessageInspector.Describe(input));
             if (start >= 0) input.Position = start; // a size query can be repeated on a file
             InfoExports.WriteString(description, json, jsonLength);
             return 0;
@@ -112,13 +113,13 @@ internal static unsafe class StreamExports
     // ---- push mode
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_encryptor_new", CallConvs = [typeof(CallConvCdecl)])]
-    private static int EncryptorNew(nint key, nuint frameLength, byte* contextJson, int flags, nint* stream) =>
-        NewStream(stream, () => Wrapper(key), w => new PushEncryptor((IDisposable)w, EncryptOptions(w, frameLength, contextJson, flags)));
+    private static int EncryptorNew(nint source, nuint frameLength, byte* contextJson, int flags, nint* stream) =>
+        NewStream(stream, () => Wrapper(source), w => new PushEncryptor(w, EncryptOptions(w, frameLength, contextJson, flags)));
 
     /// <summary>Makes a push stream over a wrapper that the stream then owns (disposed here on failure).</summary>
-    internal static int NewStream(nint* stream, Func<IDataKeyWrapper> wrapperFactory, Func<IDataKeyWrapper, PushStream> create)
+    private static int NewStream(nint* stream, Func<KeySourceMessages> wrapperFactory, Func<KeySourceMessages, PushStream> create)
     {
-        IDataKeyWrapper? wrapper = null;
+        KeySourceMessages? wrapper = null;
         try
         {
             if (stream == null) throw new ArgumentException("stream is NULL");
@@ -129,14 +130,14 @@ internal static unsafe class StreamExports
         }
         catch (Exception e)
         {
-            (wrapper as IDisposable)?.Dispose();
+            wrapper?.Dispose();
             return Abi.Fail(e);
         }
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decryptor_new", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptorNew(nint key, nint* stream) =>
-        NewStream(stream, () => Wrapper(key), w => new PushDecryptor((IDisposable)w, DecryptOptions(w)));
+    private static int DecryptorNew(nint source, byte* expectedContextJson, nint* stream) =>
+        NewStream(stream, () => Wrapper(source), w => new PushDecryptor(w, DecryptOptions(w, expectedContextJson)));
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_push", CallConvs = [typeof(CallConvCdecl)])]
     private static int Push(nint stream, byte* input, nuint inputLength)
@@ -211,27 +212,25 @@ internal static unsafe class StreamExports
     // ---- random access
 
     [UnmanagedCallersOnly(EntryPoint = "phi_reader_open_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int ReaderOpen(nint key, int fd, nint* reader) => OpenReader(reader, fd, () => Wrapper(key));
-
-    /// <summary>Opens a reader over a wrapper that the reader then owns (disposed here on failure).</summary>
-    internal static int OpenReader(nint* reader, int fd, Func<IDataKeyWrapper> wrapperFactory)
+    private static int ReaderOpen(nint source, int fd, byte* expectedContextJson, nint* reader)
     {
-        IDataKeyWrapper? wrapper = null;
+        KeySourceMessages? wrapper = null;
         FileStream? file = null;
         try
         {
             if (reader == null) throw new ArgumentException("reader is NULL");
             *reader = 0;
-            wrapper = wrapperFactory();
+            wrapper = Wrapper(source);
+            var options = DecryptOptions(wrapper, expectedContextJson);
             file = Fd.Open(fd, FileAccess.Read);
-            var seekable = new SeekableMessageReader(file, DecryptOptions(wrapper), leaveOpen: true);
-            *reader = Handles.New(new NativeReader(file, (IDisposable)wrapper, seekable));
+            var seekable = new SeekableMessageReader(file, options, leaveOpen: true);
+            *reader = Handles.New(new NativeReader(file, wrapper, seekable));
             return 0;
         }
         catch (Exception e)
         {
             file?.Dispose();
-            (wrapper as IDisposable)?.Dispose();
+            wrapper?.Dispose();
             return Abi.Fail(e);
         }
     }

@@ -10,6 +10,13 @@ Field encryption (bytes in, envelope bytes out)::
     ct = encrypt_deterministic(b"123-45-6789", key)   # AES-256-SIV, searchable, +17 bytes
     encrypt_fields(values, key)                       # 10,000 values in one native call
 
+Keyrings (versioned keys per purpose; every field and stream call takes a key source)::
+
+    ring = Keyring.create("keyring.json", kek="env")  # the explicit act; Keyring.open never creates
+    ring.add_purpose("files")
+    files = ring.source("files")                      # decrypts "files" keys only, never "backups"
+    stream_decrypt(src, dst, files, expected_context={"patient": "P-1234"})
+
 Envelope encryption of keys::
 
     wrapped = key_wrap(dek, kek, version=1)           # AES-KWP (RFC 5649) in a versioned record
@@ -49,6 +56,7 @@ from ._fields import (
     encrypt_deterministic,
     encrypt_field,
     encrypt_fields,
+    field_header,
 )
 from ._keys import (
     Key,
@@ -62,6 +70,7 @@ from ._keys import (
     wrapped_key_version,
 )
 from ._keyring import Keyring
+from ._sources import KeySource
 from ._library import FipsStatus, enable_fips, fips_status, native_version
 from ._streams import EncryptedFile, inspect_encrypted, open_encrypted, stream_decrypt, stream_encrypt
 
@@ -78,6 +87,7 @@ __all__ = [
     "IoError",
     "Key",
     "KeyNotFoundError",
+    "KeySource",
     "Keyring",
     "PhiCryptoError",
     "PolicyError",
@@ -94,6 +104,7 @@ __all__ = [
     "encrypt_deterministic",
     "encrypt_field",
     "encrypt_fields",
+    "field_header",
     "fips_status",
     "generate_data_encryption_key",
     "generate_encryption_key",

@@ -3,20 +3,21 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from . import _cdef
 from ._ffi import ffi, lib
 
-# Status codes: the same numbers as PHI_* in phicrypto.h and PhiStatus in the C# core.
-OK = 0
-ERR_INVALID_ARGUMENT = -1
-ERR_BUFFER_TOO_SMALL = -2
-ERR_AUTHENTICATION = -3
-ERR_KEY_NOT_FOUND = -4
-ERR_MALFORMED = -5
-ERR_POLICY = -6
-ERR_IO = -7
-ERR_WRONG_KEK = -8
-ERR_CONFLICT = -9
-ERR_INTERNAL = -99
+# Status codes: generated from interop/abi.json (PHI_* in phicrypto.h, PhiStatus in the C# core).
+OK = _cdef.PHI_OK
+ERR_INVALID_ARGUMENT = _cdef.PHI_ERR_INVALID_ARGUMENT
+ERR_BUFFER_TOO_SMALL = _cdef.PHI_ERR_BUFFER_TOO_SMALL
+ERR_AUTHENTICATION = _cdef.PHI_ERR_AUTHENTICATION
+ERR_KEY_NOT_FOUND = _cdef.PHI_ERR_KEY_NOT_FOUND
+ERR_MALFORMED = _cdef.PHI_ERR_MALFORMED
+ERR_POLICY = _cdef.PHI_ERR_POLICY
+ERR_IO = _cdef.PHI_ERR_IO
+ERR_WRONG_KEK = _cdef.PHI_ERR_WRONG_KEK
+ERR_CONFLICT = _cdef.PHI_ERR_CONFLICT
+ERR_INTERNAL = _cdef.PHI_ERR_INTERNAL
 
 
 class PhiCryptoError(Exception):

@@ -4,12 +4,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ._cdef import PHI_WRAP_AES_KW as WRAP_AES_KW
+from ._cdef import PHI_WRAP_AES_KWP as WRAP_AES_KWP
 from ._errors import raise_for
 from ._ffi import ffi, lib
 from ._util import as_buffer, call_for_bytes
 
-WRAP_AES_KW = 1
-WRAP_AES_KWP = 2
+_MAX_CACHED_SOURCES = 64
 
 
 class Key:
@@ -20,12 +21,13 @@ class Key:
     threads; do not :meth:`close` it while another thread is still using it.
     """
 
-    __slots__ = ("_ptr", "_lock", "__weakref__")
+    __slots__ = ("_ptr", "_lock", "_sources", "__weakref__")
 
     def __init__(self, _ptr: Any) -> None:
         # Keys come from generate_key(), Key.from_bytes() or key_unwrap(), not from this constructor.
         self._ptr = ffi.gc(_ptr, lib.phi_key_free)
         self._lock = threading.Lock()
+        self._sources: dict[Any, Any] = {}  # purpose -> KeySource of version 1, for the module functions
 
     @classmethod
     def generate(cls, size: int = 32) -> Key:
@@ -78,6 +80,24 @@ class Key:
             raise ValueError("the key is closed")
         return ptr
 
+    def source(self, purpose: str | bytes = "phicrypto.default", version: int = 1) -> Any:
+        """A :class:`KeySource` over a copy of this key, standing for key ``version`` of ``purpose``
+        (the purpose every field envelope made through it is bound to)."""
+        from ._sources import KeySource
+
+        return KeySource._from_key(self.handle, version, purpose, self)
+
+    def _handle_for(self, purpose: str | bytes) -> Any:
+        """The source handle the module functions use for ``purpose`` (version 1), cached: a field
+        call stays one native call. A dropped cache entry is freed only once no call holds it."""
+        source = self._sources.get(purpose)
+        if source is None:
+            with self._lock:
+                if len(self._sources) >= _MAX_CACHED_SOURCES:
+                    self._sources.clear()
+                source = self._sources[purpose] = self.source(purpose)
+        return source._ptr
+
     @property
     def closed(self) -> bool:
         """True once :meth:`close` has run."""
@@ -87,6 +107,9 @@ class Key:
         """Zeroes and releases the native key now rather than at garbage collection. Idempotent."""
         with self._lock:
             ptr, self._ptr = self._ptr, None
+            sources, self._sources = list(self._sources.values()), {}
+        for source in sources:
+            source.close()
         if ptr is not None:
             ffi.release(ptr)
 

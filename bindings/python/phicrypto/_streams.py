@@ -2,7 +2,9 @@
 
 The format is the AWS Encryption SDK message format, version 2 (a published standard that other
 software reads): AES-256-GCM frames with HKDF-SHA-512 and key commitment (suite 0x0478), a fresh data
-key per message wrapped under your Key (raw AES keyring form, namespace "phicrypto", name "raw").
+key per message wrapped under your key source (raw AES keyring form, namespace "phicrypto", name "raw"
+for a Key, "purpose/vN" for a Keyring purpose). Decryption unwraps only with the source's own
+versions, and checks an ``expected_context`` before any plaintext is released.
 Memory stays bounded by a few frames whatever the file size.
 
 Real files take the fast path: the native library reads and writes their descriptors itself and
@@ -16,13 +18,16 @@ import json
 import os
 from typing import IO, Any
 
+from ._cdef import PHI_INSPECT_HEADER_ONLY
+from ._cdef import PHI_STREAM_SIGNED as SIGNED
 from ._errors import raise_for
 from ._ffi import ffi, lib
-from ._keys import Key, _check_key
+from ._fields import DEFAULT_PURPOSE
+from ._keys import Key
+from ._sources import KeySource
 from ._util import call_for_text
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
-SIGNED = 1
 _PULL = 256 * 1024
 _raw_alloc = ffi.new_allocator(should_clear_after_alloc=False)
 
@@ -35,6 +40,15 @@ def _context_json(context: Context | None) -> Any:
     if not isinstance(context, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in context.items()):
         raise TypeError("context must be a dict of str to str")
     return json.dumps(context, ensure_ascii=False).encode("utf-8")
+
+
+def _source(key: object) -> Any:
+    """The source handle of a Key (its default source: messages name a raw key "raw") or KeySource."""
+    if isinstance(key, KeySource):
+        return key.handle
+    if isinstance(key, Key):
+        return key._handle_for(DEFAULT_PURPOSE)
+    raise TypeError(f"key must be a phicrypto.Key or KeySource, not {type(key).__name__}")
 
 
 def _check_binary(f: object, name: str) -> None:
@@ -69,40 +83,17 @@ def _resync(f: Any, fd: int) -> None:
         pass
 
 
-def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key, chunk_size: int = DEFAULT_CHUNK_SIZE,
+def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, chunk_size: int = DEFAULT_CHUNK_SIZE,
                    context: Context | None = None, *, signed: bool = False) -> int:
     """Encrypts everything from ``infile`` (read to its end) into ``outfile``; returns the number of
-    plaintext bytes.
+    plaintext bytes. ``key`` is a Key or a KeySource (``keyring.source("files")``).
 
     ``chunk_size`` is the frame length (4 KiB to 16 MiB; the unit of random access).
     ``context`` is authenticated metadata stored in the clear (file name, content type, patient
     reference: no secrets). ``signed=True`` adds an ECDSA P-384 signature (suite 0x0578).
     On failure ``outfile`` holds an incomplete message: discard it.
     """
-    _check_key(key, "key")
-    handle = key.handle
-    return encrypt_with(infile, outfile, chunk_size, context, signed,
-                        lambda i, o, c, x, f, t: lib.phi_stream_encrypt_fd(handle, i, o, c, x, f, t),
-                        lambda c, x, f, out: lib.phi_stream_encryptor_new(handle, c, x, f, out))
-
-
-def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key) -> Context:
-    """Decrypts the message read from ``infile`` into ``outfile``; returns its authenticated
-    encryption context.
-
-    Every frame is verified before its plaintext is written. A truncated, reordered or altered
-    message raises (AuthenticationError or FormatError) and leaves ``outfile`` incomplete: discard it.
-    """
-    _check_key(key, "key")
-    handle = key.handle
-    return decrypt_with(infile, outfile,
-                        lambda i, o, b, n: lib.phi_stream_decrypt_fd(handle, i, o, b, n),
-                        lambda out: lib.phi_stream_decryptor_new(handle, out))
-
-
-def encrypt_with(infile: IO[bytes], outfile: IO[bytes], chunk_size: int, context: Context | None, signed: bool,
-                 by_fd: Any, new_encryptor: Any) -> int:
-    """stream_encrypt over any key source: ``by_fd`` and ``new_encryptor`` call the C ABI."""
+    source = _source(key)
     _check_binary(infile, "infile")
     _check_binary(outfile, "outfile")
     if not isinstance(chunk_size, int):
@@ -112,14 +103,14 @@ def encrypt_with(infile: IO[bytes], outfile: IO[bytes], chunk_size: int, context
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
     if in_fd is not None and out_fd is not None:
         total = ffi.new("uint64_t *")
-        rc = by_fd(in_fd, out_fd, chunk_size, ctx, flags, total)
+        rc = lib.phi_stream_encrypt_fd(source, in_fd, out_fd, chunk_size, ctx, flags, total)
         _resync(infile, in_fd)
         _resync(outfile, out_fd)
         if rc:
             raise_for(rc)
         return int(total[0])
     out = ffi.new("phi_stream **")
-    rc = new_encryptor(chunk_size, ctx, flags, out)
+    rc = lib.phi_stream_encryptor_new(source, chunk_size, ctx, flags, out)
     if rc:
         raise_for(rc)
     with _PushStream(out[0]) as stream:
@@ -136,24 +127,35 @@ def encrypt_with(infile: IO[bytes], outfile: IO[bytes], chunk_size: int, context
     return total_in
 
 
-def decrypt_with(infile: IO[bytes], outfile: IO[bytes], by_fd: Any, new_decryptor: Any) -> Context:
-    """stream_decrypt over any key source: ``by_fd`` and ``new_decryptor`` call the C ABI."""
+def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, *,
+                   expected_context: Context | None = None) -> Context:
+    """Decrypts the message read from ``infile`` into ``outfile``; returns its authenticated
+    encryption context. ``key`` is a Key or a KeySource: a keyring purpose decrypts only messages
+    under its own versions (KeyNotFoundError for another purpose's).
+
+    ``expected_context``: pairs the message must carry, checked while the header is read, before any
+    plaintext (PolicyError on a mismatch). Every frame is verified before its plaintext is written.
+    A truncated, reordered or altered message raises (AuthenticationError or FormatError) and leaves
+    ``outfile`` incomplete: discard it.
+    """
+    source = _source(key)
     _check_binary(infile, "infile")
     _check_binary(outfile, "outfile")
+    expected = _context_json(expected_context)
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
     if in_fd is not None and out_fd is not None:
         # Room for any context: headers are limited to 1 MiB (JSON escaping at most quadruples it).
         capacity = 4 * 1024 * 1024 + 64
         length = ffi.new("size_t *", capacity)
         buf = _raw_alloc("char[]", capacity)
-        rc = by_fd(in_fd, out_fd, buf, length)
+        rc = lib.phi_stream_decrypt_fd(source, in_fd, out_fd, expected, buf, length)
         _resync(infile, in_fd)
         _resync(outfile, out_fd)
         if rc:
             raise_for(rc)
         return json.loads(ffi.string(buf).decode("utf-8"))  # type: ignore[no-any-return]
     out = ffi.new("phi_stream **")
-    rc = new_decryptor(out)
+    rc = lib.phi_stream_decryptor_new(source, expected, out)
     if rc:
         raise_for(rc)
     with _PushStream(out[0]) as stream:
@@ -215,13 +217,13 @@ class EncryptedFile(io.RawIOBase):
     :func:`stream_decrypt` for that. Thread-safe reads are not guaranteed by io: one reader per thread.
     """
 
-    def __init__(self, fd: int, owned: bool, open_reader: Any, source: object = None) -> None:
-        # Made by open_encrypted() or Keyring.open_encrypted(); open_reader(fd, out) calls the C ABI.
+    def __init__(self, fd: int, owned: bool, source: Any, expected_context: Context | None, fileobj: object = None) -> None:
+        # Made by open_encrypted(): `source` is a phi_source handle.
         super().__init__()
-        self._fd, self._owned, self._source = fd, owned, source
+        self._fd, self._owned, self._fileobj = fd, owned, fileobj
         self._pos = 0
         out = ffi.new("phi_reader **")
-        rc = open_reader(fd, out)
+        rc = lib.phi_reader_open_fd(source, fd, _context_json(expected_context), out)
         if rc:
             if owned:
                 os.close(fd)
@@ -298,20 +300,16 @@ class EncryptedFile(io.RawIOBase):
             raise ValueError("I/O operation on closed file")
 
 
-def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key) -> EncryptedFile:
+def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key | KeySource, *,
+                   expected_context: Context | None = None) -> EncryptedFile:
     """Opens an encrypted file for random-access reading of its plaintext: a seekable, read-only
     binary file object. Accepts a path or a seekable binary file object with a descriptor (the
-    object must stay open while the returned file is in use)."""
-    _check_key(key, "key")
-    handle = key.handle
-    return open_with(path_or_fileobj, lambda fd, out: lib.phi_reader_open_fd(handle, fd, out))
-
-
-def open_with(path_or_fileobj: str | os.PathLike[str] | IO[bytes], open_reader: Any) -> EncryptedFile:
-    """open_encrypted over any key source: ``open_reader(fd, out)`` calls the C ABI."""
+    object must stay open while the returned file is in use). ``expected_context`` is checked
+    before any read (PolicyError on a mismatch)."""
+    source = _source(key)
     if isinstance(path_or_fileobj, (str, bytes, os.PathLike)):
         fd = os.open(path_or_fileobj, os.O_RDONLY | os.O_CLOEXEC)
-        return EncryptedFile(fd, True, open_reader)
+        return EncryptedFile(fd, True, source, expected_context)
     _check_binary(path_or_fileobj, "file")
     try:
         fd = path_or_fileobj.fileno()
@@ -319,19 +317,22 @@ def open_with(path_or_fileobj: str | os.PathLike[str] | IO[bytes], open_reader: 
         raise TypeError("open_encrypted needs a path or a file object with a descriptor (fileno())") from None
     if not path_or_fileobj.seekable():
         raise ValueError("open_encrypted needs a seekable file")
-    return EncryptedFile(fd, False, open_reader, path_or_fileobj)
+    return EncryptedFile(fd, False, source, expected_context, path_or_fileobj)
 
 
-def inspect_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:
+def inspect_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], *, header_only: bool = False) -> dict[str, Any]:
     """Describes an encrypted file WITHOUT a key: suite, frame length and count, plaintext length,
-    encryption context, encrypted data keys. Nothing in it is authenticated ("authenticated": False)."""
+    header length, encryption context, encrypted data keys. Nothing in it is authenticated
+    ("authenticated": False). ``header_only=True`` reads the header alone (frame count and plaintext
+    length are then -1): enough for a file of which only the first bytes are at hand."""
+    flags = PHI_INSPECT_HEADER_ONLY if header_only else 0
     if isinstance(path_or_fileobj, (str, bytes, os.PathLike)):
         fd = os.open(path_or_fileobj, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
+            return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, flags, guess=64 * 1024))  # type: ignore[no-any-return]
         finally:
             os.close(fd)
     fd = _descriptor(path_or_fileobj, True)
     if fd is None or not path_or_fileobj.seekable():
         raise TypeError("inspect_encrypted needs a path or a seekable file object with a descriptor")
-    return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, guess=64 * 1024))  # type: ignore[no-any-return]
+    return json.loads(call_for_text(lib.phi_stream_inspect_fd, fd, flags, guess=64 * 1024))  # type: ignore[no-any-return]

@@ -1,9 +1,9 @@
-// Field encryption through the keyring (docs/field-format.md): encrypt under the purpose's active
-// version, decrypt with the version the envelope names, search a deterministic value under every
-// version that can still decrypt. The purpose is both the key's purpose and the envelope's bound
-// purpose. Randomized encryptions are counted against the usage limit (SP 800-38D 8.3) in blocks
-// reserved in the store, so the count holds across processes and restarts.
-using System.Text;
+// Field encryption through the keyring (docs/field-format.md), for a purpose: the keyring side of
+// KeySource (the active version's field key with its usage counted, the field key a ciphertext's
+// version names, the versions that can still decrypt) and the public one-purpose calls, which go
+// through KeySource.FromKeyring and KeySourceFields like every other caller. The purpose is both the
+// key's purpose and the envelope's bound purpose. Randomized encryptions are counted against the usage
+// limit (SP 800-38D 8.3) in blocks reserved in the store, so the count holds across processes and restarts.
 using PhiCrypto.Fields;
 
 namespace PhiCrypto.Keys;
@@ -11,88 +11,51 @@ namespace PhiCrypto.Keys;
 public sealed partial class Keyring
 {
     /// <summary>An output buffer of this size always fits <see cref="EncryptField(string, FieldMode, ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/>.</summary>
-    public static int MaxFieldEnvelopeLength(FieldMode mode, int plaintextLength) =>
-        FieldEnvelope.GetEnvelopeLength(mode, uint.MaxValue, plaintextLength);
+    public static int MaxFieldEnvelopeLength(FieldMode mode, int plaintextLength) => KeySourceFields.MaxEnvelopeLength(mode, plaintextLength);
 
     /// <summary>Encrypts under the active version of <paramref name="purpose"/>; returns the bytes written to <paramref name="output"/>.</summary>
-    public int EncryptField(string purpose, FieldMode mode, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> output)
-    {
-        var v = ActiveForEncrypt(purpose);
-        v = TakeUsage(purpose, v, mode, 1);
-        var key = v.Material!.FieldKey(_options.UsageLimit);
-        int n = FieldEnvelope.GetEnvelopeLength(mode, v.Record.Version, plaintext.Length);
-        if (output.Length < n) throw new ArgumentException($"output must be at least {n} bytes", nameof(output));
-        FieldEnvelope.Encrypt(key, mode, PurposeBytes(purpose), plaintext, associatedData, output[..n]);
-        return n;
-    }
+    public int EncryptField(string purpose, FieldMode mode, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> output) =>
+        Source(purpose).EncryptField(mode, plaintext, associatedData, output);
 
-    public byte[] EncryptField(string purpose, FieldMode mode, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
-    {
-        var buffer = new byte[MaxFieldEnvelopeLength(mode, plaintext.Length)];
-        int n = EncryptField(purpose, mode, plaintext, associatedData, buffer);
-        return n == buffer.Length ? buffer : buffer[..n];
-    }
+    public byte[] EncryptField(string purpose, FieldMode mode, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default) =>
+        Source(purpose).EncryptField(mode, plaintext, associatedData);
 
     /// <summary>Decrypts with the version the envelope names into <paramref name="plaintext"/> (exactly
     /// FieldEnvelope.GetPlaintextLength bytes). Unknown version: one reload (or the host hook), then
     /// <see cref="KeyNotAvailableException"/>; tampering: <see cref="AuthenticationFailedException"/>.</summary>
-    public void DecryptField(string purpose, ReadOnlySpan<byte> envelope, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
-    {
-        var v = ForDecrypt(purpose, FieldEnvelope.ReadHeader(envelope).KeyVersion);
-        FieldEnvelope.Decrypt(v.Material!.FieldKey(_options.UsageLimit), PurposeBytes(purpose), envelope, associatedData, plaintext);
-    }
+    public void DecryptField(string purpose, ReadOnlySpan<byte> envelope, ReadOnlySpan<byte> associatedData, Span<byte> plaintext) =>
+        Source(purpose).DecryptField(envelope, associatedData, plaintext);
 
-    public byte[] DecryptField(string purpose, ReadOnlySpan<byte> envelope, ReadOnlySpan<byte> associatedData = default)
-    {
-        var plaintext = new byte[FieldEnvelope.GetPlaintextLength(envelope)];
-        DecryptField(purpose, envelope, associatedData, plaintext);
-        return plaintext;
-    }
+    public byte[] DecryptField(string purpose, ReadOnlySpan<byte> envelope, ReadOnlySpan<byte> associatedData = default) =>
+        Source(purpose).DecryptField(envelope, associatedData);
 
     /// <summary>The deterministic envelopes of <paramref name="plaintext"/> under every version of
-    /// <paramref name="purpose"/> that can still decrypt, newest first: query with "column IN (...)"
-    /// to find rows written before a rotation.</summary>
-    public IReadOnlyList<byte[]> SearchCiphertexts(string purpose, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
-    {
-        var result = new List<byte[]>();
-        foreach (var v in Decryptable(purpose))
-        {
-            var envelope = new byte[FieldEnvelope.GetEnvelopeLength(FieldMode.Deterministic, v.Record.Version, plaintext.Length)];
-            FieldEnvelope.Encrypt(v.Material!.FieldKey(_options.UsageLimit), FieldMode.Deterministic, PurposeBytes(purpose), plaintext, associatedData, envelope);
-            result.Add(envelope);
-        }
-        return result;
-    }
+    /// <paramref name="purpose"/> that can still decrypt, newest first.</summary>
+    public IReadOnlyList<byte[]> SearchCiphertexts(string purpose, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default) =>
+        Source(purpose).SearchCiphertexts(plaintext, associatedData);
 
-    /// <summary>A resolver for batch decryption (FieldBatch): the field key of a version that may decrypt, else null.</summary>
-    public IFieldKeyResolver GetFieldKeyResolver(string purpose)
-    {
-        KeyNames.CheckPurpose(purpose);
-        return new Resolver(this, purpose);
-    }
+    /// <summary>A resolver for batch decryption (FieldBatch): the field key of a version of this purpose that may decrypt, else null.</summary>
+    public IFieldKeyResolver GetFieldKeyResolver(string purpose) => Source(purpose).FieldKeys();
 
     /// <summary>The field key of the active version for a batch of <paramref name="count"/> values
-    /// (FieldBatch). A randomized batch is counted against the usage limit exactly like that many
-    /// single encryptions, in the store's reservations.</summary>
-    public FieldKey ReserveFieldKey(string purpose, FieldMode mode, int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return TakeUsage(purpose, ActiveForEncrypt(purpose), mode, count).Material!.FieldKey(_options.UsageLimit);
-    }
+    /// (FieldBatch), counted against the usage limit like that many single encryptions.</summary>
+    public FieldKey ReserveFieldKey(string purpose, FieldMode mode, int count) => Source(purpose).TakeFieldKey(mode, count);
+
+    // A keyring source holds nothing to dispose: one per call is cheap.
+    private KeySource Source(string purpose) => KeySource.FromKeyring(this, purpose);
+
+    // ---- the keyring side of KeyringKeySource
+
+    internal FieldKey TakeFieldKey(string purpose, FieldMode mode, long count) =>
+        TakeUsage(purpose, ActiveForEncrypt(purpose), mode, count).Material!.FieldKey(_options.UsageLimit);
+
+    internal FieldKey RequireFieldKey(string purpose, uint version) => ForDecrypt(purpose, version).Material!.FieldKey(_options.UsageLimit);
+
+    internal IEnumerable<FieldKey> DecryptableFieldKeys(string purpose) =>
+        Decryptable(purpose).Select(v => v.Material!.FieldKey(_options.UsageLimit));
 
     private KeyVersion TakeUsage(string purpose, KeyVersion v, FieldMode mode, long n) =>
         mode != FieldMode.Randomized || n == 0 || _options.UsageReservationBlock <= 0 || v.Material!.TryTakeUsage(n) ? v : ReserveUsage(purpose, v, n);
-
-    private sealed class Resolver(Keyring keyring, string purpose) : IFieldKeyResolver
-    {
-        public FieldKey? FindFieldKey(uint version)
-        {
-            try { return keyring.ForDecrypt(purpose, version).Material!.FieldKey(keyring._options.UsageLimit); }
-            catch (KeyNotAvailableException) { return null; }
-        }
-    }
-
-    private static byte[] PurposeBytes(string purpose) => Encoding.UTF8.GetBytes(purpose);
 
     /// <summary>Reserves the next block of randomized encryptions for the active version in the store, or
     /// applies the usage policy when the limit is reached. Returns the version to encrypt under.</summary>

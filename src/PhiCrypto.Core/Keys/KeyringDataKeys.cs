@@ -11,12 +11,16 @@ namespace PhiCrypto.Keys;
 public sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
 {
     private readonly Keyring _keyring;
+    private readonly string? _purpose;
     private readonly RawAesKeyring? _active;
 
-    /// <summary>Decrypts with any version; encrypts under <paramref name="purpose"/>'s active one when given.</summary>
+    /// <summary>With <paramref name="purpose"/>: encrypts under its active version and decrypts with its
+    /// versions only (KeySource.FromKeyring is the general form). Without: decrypts with any purpose's
+    /// version, for the operator's own tools only.</summary>
     public KeyringDataKeys(Keyring keyring, string? purpose)
     {
         _keyring = keyring;
+        _purpose = purpose;
         if (purpose is null) return;
         var (keyName, _, key) = keyring.GetEncryptionKey(purpose);
         using (key) _active = new RawAesKeyring(RawAesKeyring.DefaultNamespace, keyName, key);
@@ -29,6 +33,7 @@ public sealed class KeyringDataKeys : IDataKeyWrapper, IDisposable
     {
         if (edk.ProviderId != RawAesKeyring.DefaultNamespace || !RawAesKeyring.TryParseProviderInfo(edk.ProviderInfo, out string keyName, out _))
             return false;
+        if (_purpose is not null && (!KeyNames.TryParse(keyName, out var named, out _) || named != _purpose)) return false;
         SecretKey key;
         try { key = _keyring.GetDecryptionKey(keyName); }
         catch (KeyNotAvailableException) { return false; }

@@ -1,0 +1,40 @@
+// A raw key as a key source: one key standing for one version. Field subkeys are derived on first
+// use (a key used only for messages need not be 32 bytes); messages name it "raw".
+using PhiCrypto.Fields;
+using PhiCrypto.Messages;
+using PhiCrypto.Primitives;
+
+namespace PhiCrypto.Keys;
+
+internal sealed class RawKeySource : KeySource
+{
+    private readonly SecretKey _key;
+    private readonly uint _version;
+    private readonly Lazy<FieldKey> _fieldKey;
+
+    internal RawKeySource(SecretKey key, uint version, string purpose) : base(purpose)
+    {
+        _key = SecretKey.Import(key.Span);
+        _version = version;
+        _fieldKey = new Lazy<FieldKey>(() => FieldKey.Create(_key, _version), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public override uint ActiveVersion => _version;
+
+    internal override FieldKey ActiveFieldKey(FieldMode mode, int count) => _fieldKey.Value;
+
+    internal override FieldKey RequireFieldKey(uint version) => version == _version ? _fieldKey.Value
+        : throw new KeyNotAvailableException($"the envelope names key version {version}; this key stands for version {_version}");
+
+    internal override IEnumerable<FieldKey> DecryptableFieldKeys() => [_fieldKey.Value];
+
+    internal override RawAesKeyring ActiveWrapper() => new(RawAesKeyring.DefaultNamespace, RawAesKeyring.DefaultKeyName, _key);
+
+    internal override RawAesKeyring? FindWrapper(string keyName) => keyName == RawAesKeyring.DefaultKeyName ? ActiveWrapper() : null;
+
+    public override void Dispose()
+    {
+        if (_fieldKey.IsValueCreated) _fieldKey.Value.Dispose();
+        _key.Dispose();
+    }
+}

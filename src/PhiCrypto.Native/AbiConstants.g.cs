@@ -1,0 +1,24 @@
+// GENERATED from interop/abi.json by interop/generate.py: do not edit. The ABI's constants for the
+// exports; the status codes are PhiCrypto.PhiStatus (checked against the description by
+// bindings/python/tests/test_abi.py, as are the [UnmanagedCallersOnly] signatures).
+namespace PhiCrypto.Native;
+
+internal static class AbiConstants
+{
+    /// <summary>PHI_FIELD_RANDOMIZED: mode: AES-256-GCM, random nonce: 29 bytes of overhead</summary>
+    internal const int FieldRandomized = 0;
+    /// <summary>PHI_FIELD_DETERMINISTIC: mode: AES-256-SIV: 17 bytes of overhead, equal inputs give equal envelopes</summary>
+    internal const int FieldDeterministic = 1;
+    /// <summary>PHI_FIELD_MAX_PLAINTEXT: the largest field value in bytes</summary>
+    internal const int FieldMaxPlaintext = 1048576;
+    /// <summary>PHI_WRAP_AES_KWP: RFC 5649: any key length, output rounded up to 8, + 8 (PhiCrypto.Keys.WrapAlgorithm.AesKwp)</summary>
+    internal const int WrapAesKwp = 1;
+    /// <summary>PHI_WRAP_AES_KW: RFC 3394: keys of a multiple of 8 bytes, output key + 8 (PhiCrypto.Keys.WrapAlgorithm.AesKw)</summary>
+    internal const int WrapAesKw = 2;
+    /// <summary>PHI_STREAM_SIGNED: flag: suite 0x0578 (adds an ECDSA P-384 signature) instead of 0x0478</summary>
+    internal const int StreamSigned = 1;
+    /// <summary>PHI_INSPECT_HEADER_ONLY: flag: describe the header only (no frame walk: frame_count and plaintext_length are -1)</summary>
+    internal const int InspectHeaderOnly = 1;
+    /// <summary>PHI_KEYRING_CREATE: flag: start a new keyring in an empty store (the explicit act; without it an empty store is an error)</summary>
+    internal const int KeyringCreate = 1;
+}
