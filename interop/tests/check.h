@@ -29,6 +29,14 @@ static inline const char *phi_test_error(void)
     fprintf(stderr, "%s:%d: %s returned %d, expected %d (%s)\n", __FILE__, __LINE__, #call, rc_, (status), phi_test_error()); \
     exit(1); } } while (0)
 
+/* A key source over `key` standing for key `version` of `purpose`; the caller frees it. */
+static inline phi_source *key_source(const phi_key *key, uint32_t version, const char *purpose)
+{
+    phi_source *source = NULL;
+    OK(phi_source_from_key(key, version, purpose, &source));
+    return source;
+}
+
 static inline void hex_to_bytes(const char *hex, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) sscanf(hex + 2 * i, "%2hhx", &out[i]);

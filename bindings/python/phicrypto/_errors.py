@@ -23,41 +23,58 @@ ERR_INTERNAL = _cdef.PHI_ERR_INTERNAL
 class PhiCryptoError(Exception):
     """Base class of every error phicrypto raises on purpose (not of ValueError/TypeError for caller mistakes).
 
-    ``status`` is the C ABI status code. Messages never contain key bytes or plaintext.
+    ``status`` is the C ABI status code (by default the class's ``STATUS``). Messages never contain
+    key bytes or plaintext.
     """
 
-    def __init__(self, message: str, status: int = ERR_INTERNAL) -> None:
+    STATUS = ERR_INTERNAL
+
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = self.STATUS if status is None else status
 
 
 class AuthenticationError(PhiCryptoError):
     """A tag, key check value or commitment did not verify: wrong key, wrong purpose or
     associated data, or tampered data. No plaintext is released."""
 
+    STATUS = ERR_AUTHENTICATION
+
 
 class KeyNotFoundError(PhiCryptoError):
     """The key version (or purpose) that the data names is not available."""
+
+    STATUS = ERR_KEY_NOT_FOUND
 
 
 class FormatError(PhiCryptoError):
     """Bytes that do not follow the documented format: not an envelope, truncated, unknown version."""
 
+    STATUS = ERR_MALFORMED
+
 
 class PolicyError(PhiCryptoError):
     """Forbidden by policy: a non-approved algorithm in FIPS mode, a key usage limit, a key state."""
+
+    STATUS = ERR_POLICY
 
 
 class WrongKekError(PhiCryptoError):
     """The key-encryption key is not the one the key record was wrapped under."""
 
+    STATUS = ERR_WRONG_KEK
+
 
 class IoError(PhiCryptoError, OSError):
     """Reading or writing a file, descriptor or key store failed."""
 
+    STATUS = ERR_IO
+
 
 class ConflictError(PhiCryptoError):
     """A concurrent change to the key store won; retry."""
+
+    STATUS = ERR_CONFLICT
 
 
 _BY_STATUS: dict[int, type[PhiCryptoError]] = {

@@ -18,8 +18,11 @@ sees plaintext or keys.
   ``open_encrypted_object`` returns a seekable file object that issues ranged GETs for the header,
   the final frame and the frames a read needs, nothing else. Fetched ciphertext goes into an
   unlinked sparse temporary file that the native seekable reader reads (ciphertext only on disk).
-* Streams take a ``phicrypto.Key`` (the keyring has no streaming entry point in this build); the
-  ``purpose`` is recorded in the object metadata and the encryption context.
+* Streams take a ``phicrypto.Key``, a ``phicrypto.Keyring`` (its source for ``purpose``: the
+  object's data key is wrapped under that purpose's active version, and a download decrypts only
+  with that purpose's versions) or a ``phicrypto.KeySource``. The ``purpose`` is recorded in the
+  object metadata and the encryption context, and checked on download before any plaintext.
+* Only the public ``phicrypto`` API is used here (no cffi, no parsing of the message format).
 
 Thread safety: boto3 clients are thread-safe; every function here may run in many threads at once.
 """
@@ -27,14 +30,12 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, Callable, Mapping
 
 import phicrypto
-from phicrypto._errors import ERR_MALFORMED
 
 __all__ = ["upload_encrypted", "download_decrypted", "open_encrypted_object", "MetadataMismatchError",
            "EncryptedObject", "DEFAULT_PART_SIZE", "MIN_PART_SIZE"]
@@ -53,15 +54,20 @@ class MetadataMismatchError(phicrypto.PhiCryptoError):
     """The object's metadata, bucket or key differs from what was authenticated at upload."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, phicrypto._errors.ERR_POLICY)
+        super().__init__(message, phicrypto.PolicyError.STATUS)
 
 
-def _key(keyring_or_key: Any) -> Any:
+def _key(keyring_or_key: Any, purpose: str) -> Any:
+    """What the stream functions take: a Key, or the KeySource of ``purpose`` (a Keyring's, or one given)."""
     if isinstance(keyring_or_key, phicrypto.Key):
         return keyring_or_key
     if isinstance(keyring_or_key, phicrypto.Keyring):
-        raise TypeError("streaming with a Keyring purpose is not available in this build: pass a phicrypto.Key")
-    raise TypeError("keyring_or_key must be a phicrypto.Key")
+        return keyring_or_key.source(purpose)
+    if isinstance(keyring_or_key, phicrypto.KeySource):
+        if keyring_or_key.purpose != purpose:
+            raise ValueError(f"the key source is for purpose {keyring_or_key.purpose!r}, not {purpose!r}")
+        return keyring_or_key
+    raise TypeError("keyring_or_key must be a phicrypto.Key, Keyring or KeySource")
 
 
 def _user_metadata(head: Mapping[str, Any]) -> dict[str, str]:
@@ -82,6 +88,20 @@ def _expected(bucket: str, key: str, head: Mapping[str, Any]) -> dict[str, str]:
 def _check(bucket: str, key: str, expected: Mapping[str, str], authenticated: Mapping[str, str]) -> None:
     if {k: v for k, v in authenticated.items() if k.startswith("s3:")} != dict(expected):
         raise MetadataMismatchError(f"s3://{bucket}/{key}: metadata, bucket or key differ from what was authenticated at upload")
+
+
+class _as_mismatch:
+    """An expected-context refusal of the core (PolicyError) is a metadata mismatch to the caller."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        self.where = f"s3://{bucket}/{key}"
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if isinstance(error, phicrypto.PolicyError) and not isinstance(error, MetadataMismatchError):
+            raise MetadataMismatchError(f"{self.where}: metadata, bucket or key differ from what was authenticated at upload ({error})") from error
 
 
 class _Thread(threading.Thread):
@@ -183,12 +203,12 @@ def upload_encrypted(client: Any, bucket: str, key: str, source: str | os.PathLi
                      max_concurrency: int = 4, frame_length: int = 64 * 1024) -> dict[str, Any]:
     """Encrypts ``source`` (a path or a readable binary file object) into ``s3://bucket/key``.
 
-    ``keyring_or_key`` is a ``phicrypto.Key``. ``metadata`` becomes ``x-amz-meta-*``; it, the
+    ``keyring_or_key`` is a ``phicrypto.Key``, a ``Keyring`` (its ``purpose``) or a ``KeySource``. ``metadata`` becomes ``x-amz-meta-*``; it, the
     ``content_type``, ``purpose``, bucket and key are authenticated in the message's encryption
     context. Returns the CompleteMultipartUpload response. On any error the multipart upload is
     aborted before the exception propagates.
     """
-    key_obj = _key(keyring_or_key)
+    key_obj = _key(keyring_or_key, purpose)
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")
     if max_concurrency < 1:
@@ -255,7 +275,7 @@ def download_decrypted(client: Any, bucket: str, key: str, dest: str | os.PathLi
     ``MetadataMismatchError`` (a path destination is removed on any failure; a file object then
     holds bytes to discard). Returns ``{"content_type": ..., "metadata": {...}, "context": {...}}``.
     """
-    key_obj = _key(keyring_or_key)
+    key_obj = _key(keyring_or_key, purpose)
     head = client.head_object(Bucket=bucket, Key=key)
     expected = _expected(bucket, key, head)
     if expected[_CTX_PURPOSE] != purpose:
@@ -263,8 +283,8 @@ def download_decrypted(client: Any, bucket: str, key: str, dest: str | os.PathLi
     body = client.get_object(Bucket=bucket, Key=key)["Body"]
     path = dest if isinstance(dest, (str, os.PathLike)) else None
     try:
-        with (open(path, "wb") if path is not None else _nullcontext(dest)) as out:
-            context = _decrypt_to(body, out, key_obj)
+        with (open(path, "wb") if path is not None else _nullcontext(dest)) as out, _as_mismatch(bucket, key):
+            context = _decrypt_to(body, out, key_obj, expected)
         _check(bucket, key, expected, context)
     except BaseException:
         if path is not None and os.path.exists(path):
@@ -275,13 +295,14 @@ def download_decrypted(client: Any, bucket: str, key: str, dest: str | os.PathLi
     return {"content_type": head.get("ContentType"), "metadata": _user_metadata(head), "context": context}
 
 
-def _decrypt_to(body: Any, out: Any, key: Any) -> Mapping[str, str]:
-    """stream_decrypt on its descriptor fast path: pipes and threads stand in for objects without one."""
+def _decrypt_to(body: Any, out: Any, key: Any, expected: Mapping[str, str]) -> Mapping[str, str]:
+    """stream_decrypt on its descriptor fast path: pipes and threads stand in for objects without one.
+    The expected context (object metadata, bucket, key, purpose) is checked before any plaintext."""
     threads: list[_Thread] = []
     src = _fd_source(body, threads)
     if _has_fd(out):
         try:
-            return phicrypto.stream_decrypt(src, out, key)
+            return phicrypto.stream_decrypt(src, out, key, expected_context=dict(expected))
         finally:
             src.close()
             for t in threads:
@@ -299,7 +320,7 @@ def _decrypt_to(body: Any, out: Any, key: Any) -> Mapping[str, str]:
     drainer.start()
     try:
         with open(w, "wb", buffering=0) as pipe_out:
-            context = phicrypto.stream_decrypt(src, pipe_out, key)
+            context = phicrypto.stream_decrypt(src, pipe_out, key, expected_context=dict(expected))
     finally:
         src.close()
         drainer.join()
@@ -322,7 +343,7 @@ class EncryptedObject(io.RawIOBase):
     _HEAD = 64 * 1024
     _MAX_HEADER = 1024 * 1024
 
-    def __init__(self, client: Any, bucket: str, key: str, size: int, key_obj: Any) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, size: int, key_obj: Any, expected: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._client, self._bucket, self._key, self._size = client, bucket, key, size
         self.requests = 0
@@ -339,7 +360,8 @@ class EncryptedObject(io.RawIOBase):
         self._regular = max(0, (body - 40) // (self._frame_length + 32))
         final_start = self._header_length + self._regular * (self._frame_length + 32)
         self._get(final_start, size - final_start)
-        self._inner = phicrypto.open_encrypted(self._file, key_obj)
+        with _as_mismatch(bucket, key):
+            self._inner = phicrypto.open_encrypted(self._file, key_obj, expected_context=dict(expected) if expected else None)
 
     @property
     def context(self) -> dict[str, str]:
@@ -356,25 +378,29 @@ class EncryptedObject(io.RawIOBase):
         r = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{start + count - 1}")
         data = r["Body"].read()
         if len(data) != count:
-            raise phicrypto.FormatError("the object changed or is shorter than its length", ERR_MALFORMED)
+            raise phicrypto.FormatError("the object changed or is shorter than its length")
         os.pwrite(self._file.fileno(), data, start)
         self.requests += 1
         self.bytes_fetched += count
 
     def _fetch_header(self) -> tuple[int, int]:
-        """Fetches the header; returns (header length, frame length), parsed per message-header.md (v2)."""
+        """Fetches the header; returns (header length, frame length) as the core reads them (unauthenticated
+        here; the native reader authenticates the header before any plaintext)."""
         have = min(self._size, self._HEAD)
         self._get(0, have)
         while True:
-            data = os.pread(self._file.fileno(), have, 0)
             try:
-                return _parse_v2_header(data)
-            except IndexError:
+                header = phicrypto.inspect_encrypted(self._file, header_only=True)
+                break
+            except phicrypto.FormatError:
                 if have >= min(self._size, self._MAX_HEADER):
-                    raise phicrypto.FormatError("message header is truncated or too long", ERR_MALFORMED) from None
+                    raise
                 more = min(self._size, self._MAX_HEADER)
                 self._get(have, more - have)
                 have = more
+        if header["suite"] != "0x0478" or header["content_type"] != "framed":
+            raise phicrypto.FormatError(f"ranged reads support framed messages of suite 0x0478 only, not {header['suite']} {header['content_type']}")
+        return int(header["header_length"]), int(header["frame_length"])
 
     def _ensure(self, start: int, count: int) -> None:
         """Fetches the regular frames holding plaintext [start, start + count), contiguous ones in one GET."""
@@ -423,43 +449,12 @@ class EncryptedObject(io.RawIOBase):
         super().close()
 
 
-def _parse_v2_header(data: bytes) -> tuple[int, int]:
-    """(header length, frame length) of a v2 framed message; IndexError when ``data`` is too short."""
-    def u16(at: int) -> int:
-        if at + 2 > len(data):
-            raise IndexError
-        return struct.unpack_from(">H", data, at)[0]
-    if not data:
-        raise IndexError
-    if data[0] != 2:
-        raise phicrypto.FormatError("ranged reads support message format version 2 only", ERR_MALFORMED)
-    suite = u16(1)
-    if suite != 0x0478:
-        raise phicrypto.FormatError(f"ranged reads support suite 0x0478 only, not 0x{suite:04X}", ERR_MALFORMED)
-    at = 1 + 2 + 32
-    at += 2 + u16(at)                               # encryption context
-    count = u16(at)
-    at += 2
-    for _ in range(count):                          # provider id, provider info, ciphertext
-        for _ in range(3):
-            at += 2 + u16(at)
-    if at + 1 + 4 > len(data):
-        raise IndexError
-    if data[at] != 2:
-        raise phicrypto.FormatError("ranged reads need a framed message", ERR_MALFORMED)
-    frame_length = struct.unpack_from(">I", data, at + 1)[0]
-    at += 1 + 4 + 32 + 16                           # content type, frame length, commitment, tag
-    if at > len(data) or frame_length == 0:
-        raise IndexError
-    return at, frame_length
-
-
 def open_encrypted_object(client: Any, bucket: str, key: str, keyring_or_key: Any, purpose: str = "files") -> EncryptedObject:
     """A seekable, read-only file object over the plaintext of ``s3://bucket/key`` (see EncryptedObject).
 
     The object's metadata is checked against the authenticated context before it is returned.
     """
-    key_obj = _key(keyring_or_key)
+    key_obj = _key(keyring_or_key, purpose)
     head = client.head_object(Bucket=bucket, Key=key)
     expected = _expected(bucket, key, head)
     if expected[_CTX_PURPOSE] != purpose:

@@ -13,7 +13,7 @@ SSN = "clinic.Patient.ssn"
 
 @pytest.fixture
 def keyring(tmp_path: Path) -> Keyring:
-    kr = Keyring.open(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK", create=True)
+    kr = Keyring.create(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK")
     kr.add_purpose(SSN)
     return kr
 
@@ -68,7 +68,7 @@ def test_kek_rotation_rewraps_only(tmp_path: Path, keyring: Keyring) -> None:
 
 def test_passphrase_kek(tmp_path: Path) -> None:
     path = str(tmp_path / "pass.json")
-    with Keyring.open(path, kek="passphrase", passphrase="correct horse battery staple", create=True) as kr:
+    with Keyring.create(path, kek="passphrase", passphrase="correct horse battery staple") as kr:
         kr.add_purpose("files")
         envelope = kr.encrypt("files", b"x")
     with pytest.raises(phicrypto.WrongKekError):
@@ -128,15 +128,99 @@ def test_files_under_keyring_keys_survive_rotation(tmp_path: Path, keyring: Keyr
     assert names == {"files/v1", "files/v2"}
     for version in (1, 2):
         with open(tmp_path / f"v{version}.enc", "rb") as src, open(tmp_path / "out", "wb") as dst:
-            keyring.stream_decrypt(src, dst)
+            keyring.stream_decrypt("files", src, dst)
         assert (tmp_path / "out").read_bytes() == plain
         out = io.BytesIO()
-        keyring.stream_decrypt(io.BytesIO((tmp_path / f"v{version}.enc").read_bytes()), out)
+        keyring.stream_decrypt("files", io.BytesIO((tmp_path / f"v{version}.enc").read_bytes()), out)
         assert out.getvalue() == plain
-        with keyring.open_encrypted(tmp_path / f"v{version}.enc") as f:
+        with keyring.open_encrypted("files", tmp_path / f"v{version}.enc") as f:
             f.seek(100_000)
             assert f.read(5000) == plain[100_000:105_000]
-    other = Keyring.open(str(tmp_path / "other.json"), kek="env:PHICRYPTO_TEST_KEK", create=True)
+    other = Keyring.create(str(tmp_path / "other.json"), kek="env:PHICRYPTO_TEST_KEK")
+    other.add_purpose("files")
     with pytest.raises(phicrypto.KeyNotFoundError), open(tmp_path / "v1.enc", "rb") as src:
-        other.stream_decrypt(src, io.BytesIO())
+        other.stream_decrypt("files", src, io.BytesIO())
     other.close()
+
+
+def test_a_purpose_never_decrypts_another_purposes_message(tmp_path: Path, keyring: Keyring) -> None:
+    """Issue 12 section 3: a document endpoint ("files") pointed at a backup's message ("backups/v1")
+    must not decrypt it, by any path: descriptor, push, random access, or a source given directly."""
+    import io
+
+    keyring.add_purpose("files")
+    keyring.add_purpose("backups")
+    dump = b"pg_dump of every patient" * 5000
+    with open(tmp_path / "backup.enc", "wb") as dst:
+        keyring.stream_encrypt("backups", io.BytesIO(dump), dst)
+    with pytest.raises(phicrypto.KeyNotFoundError, match="backups/v1"), open(tmp_path / "backup.enc", "rb") as src, \
+            open(tmp_path / "out", "wb") as dst:
+        keyring.stream_decrypt("files", src, dst)
+    assert (tmp_path / "out").read_bytes() == b""
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        keyring.stream_decrypt("files", io.BytesIO((tmp_path / "backup.enc").read_bytes()), io.BytesIO())
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        keyring.open_encrypted("files", tmp_path / "backup.enc")
+    with pytest.raises(phicrypto.KeyNotFoundError), open(tmp_path / "backup.enc", "rb") as src:
+        phicrypto.stream_decrypt(src, io.BytesIO(), keyring.source("files"))
+    out = io.BytesIO()
+    keyring.stream_decrypt("backups", io.BytesIO((tmp_path / "backup.enc").read_bytes()), out)
+    assert out.getvalue() == dump
+    with pytest.raises(TypeError, match="purpose"):
+        keyring.stream_decrypt(io.BytesIO(), io.BytesIO())  # type: ignore[arg-type]
+
+
+def test_an_expected_context_is_checked_before_any_plaintext(tmp_path: Path, keyring: Keyring) -> None:
+    import io
+
+    keyring.add_purpose("files")
+    message = io.BytesIO()
+    keyring.stream_encrypt("files", io.BytesIO(b"x" * 200_000), message, context={"patient": "P-1"})
+    for path in (True, False):
+        out = io.BytesIO()
+        src = open(tmp_path / "m", "w+b") if path else io.BytesIO(message.getvalue())
+        if path:
+            src.write(message.getvalue())
+            src.seek(0)
+        with src, pytest.raises(phicrypto.PolicyError):
+            keyring.stream_decrypt("files", src, out, expected_context={"patient": "P-2"})
+        assert out.getvalue() == b""
+    (tmp_path / "m").write_bytes(message.getvalue())
+    with pytest.raises(phicrypto.PolicyError):
+        keyring.open_encrypted("files", tmp_path / "m", expected_context={"patient": "P-2"})
+    with keyring.open_encrypted("files", tmp_path / "m", expected_context={"patient": "P-1"}) as f:
+        assert f.read(3) == b"xxx"
+    assert keyring.stream_decrypt("files", io.BytesIO(message.getvalue()), io.BytesIO(),
+                                  expected_context={"patient": "P-1"}) == {"patient": "P-1"}
+
+
+def test_open_never_creates_and_create_is_explicit(tmp_path: Path) -> None:
+    path = str(tmp_path / "new.json")
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        Keyring.open(path, kek="env:PHICRYPTO_TEST_KEK")
+    assert not (tmp_path / "new.json").exists()
+    with pytest.raises(TypeError):
+        Keyring.open(path, kek="env:PHICRYPTO_TEST_KEK", create=True)  # type: ignore[call-arg]
+    with Keyring.create(path, kek="env:PHICRYPTO_TEST_KEK") as kr:
+        assert kr.purposes == []
+    with Keyring.open(path, kek="env:PHICRYPTO_TEST_KEK") as kr:
+        assert kr.purposes == []
+
+
+def test_no_decrypt_path_leaves_plaintext_in_the_scratch_buffer(keyring: Keyring) -> None:
+    """One implementation serves the module functions, Keyring and KeySource; each zeroes its scratch
+    (Keyring.decrypt once did not)."""
+    from phicrypto import _fields
+    from phicrypto._ffi import ffi
+
+    secret = b"SSN 123-45-6789 / a secret diagnosis"
+    key = phicrypto.generate_encryption_key()
+    paths = [
+        lambda: keyring.decrypt(SSN, keyring.encrypt(SSN, secret)),
+        lambda: keyring.source(SSN).decrypt(keyring.encrypt(SSN, secret, deterministic=True)),
+        lambda: phicrypto.decrypt(phicrypto.encrypt(secret, key), key),
+        lambda: phicrypto.decrypt_field(phicrypto.encrypt_field(secret, key), key),
+    ]
+    for decrypt in paths:
+        assert decrypt() == secret
+        assert secret not in bytes(ffi.buffer(_fields._scratch().buf))

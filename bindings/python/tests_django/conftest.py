@@ -37,16 +37,18 @@ def _close_key_store_connections(django_db_setup):
 
 @pytest.fixture(autouse=True)
 def fresh_keys(_close_key_store_connections):
-    """Each test starts with an empty key store and a keyring that has not been opened yet
-    (the native keyring commits on its own connections, so the test transaction does not undo them)."""
+    """Each test starts with a new keyring without purposes, created explicitly (as `manage.py
+    phicrypto keys init` does: the app never creates one by itself), not opened yet by the app (the
+    native keyring commits on its own connections, so the test transaction does not undo them)."""
     import psycopg2
-    from phicrypto.django import audit, conf, keyring
+    from phicrypto.django import _engine, audit, conf, keyring
     keyring.reset()
     audit.reset()
     conn = psycopg2.connect(conf.store_url())
     with conn, conn.cursor() as cur:
         cur.execute("TRUNCATE phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings")
     conn.close()
+    _engine.create_keyring(conf.store_url(), _engine.KekSource(conf.get("KEK")))
     yield
     audit.reset()
     keyring.reset()

@@ -10,6 +10,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
+# A KEK for the keyring test, in place before the native runtime first reads the environment.
+os.environ.setdefault("PHICRYPTO_S3_TEST_KEK", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "tests" / "services" / "swift-s3.sh"
 

@@ -183,3 +183,27 @@ def test_paths_take_the_descriptor_fast_path_and_a_refused_download_leaves_no_fi
     with pytest.raises(phicrypto.PhiCryptoError):
         ps3.download_decrypted(s3, bucket, "r.pdf", str(dst), other, purpose="documents")
     assert not dst.exists()
+
+
+def test_a_keyring_purpose_streams_and_only_its_own_keys_decrypt(s3, bucket, tmp_path):
+    """A Keyring is accepted as the key (its source for ``purpose``); rotation needs no re-upload; the
+    object's data key is wrapped under "files/vN", so another keyring's "files" cannot read it."""
+    ring = phicrypto.Keyring.create(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_S3_TEST_KEK")
+    ring.add_purpose("files")
+    data = os.urandom(3 * MiB + 17)
+    ps3.upload_encrypted(s3, bucket, "doc.pdf", io.BytesIO(data), ring, metadata={"patient-ref": "P-7"})
+    ring.rotate("files")
+    out = io.BytesIO()
+    ps3.download_decrypted(s3, bucket, "doc.pdf", out, ring)
+    assert out.getvalue() == data
+    with ps3.open_encrypted_object(s3, bucket, "doc.pdf", ring.source("files")) as f:
+        f.seek(MiB)
+        assert f.read(100) == data[MiB:MiB + 100]
+    other = phicrypto.Keyring.create(str(tmp_path / "other.json"), kek="env:PHICRYPTO_S3_TEST_KEK")
+    other.add_purpose("files")
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        ps3.download_decrypted(s3, bucket, "doc.pdf", io.BytesIO(), other)
+    with pytest.raises(ValueError):
+        ps3.download_decrypted(s3, bucket, "doc.pdf", io.BytesIO(), ring.source("files"), purpose="backups")
+    other.close()
+    ring.close()

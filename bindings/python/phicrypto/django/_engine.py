@@ -1,8 +1,9 @@
 """The one door from phicrypto.django to the cryptographic core.
 
 Everything the Django app needs from a keyring goes through the small ``Engine`` class below: a thin
-wrapper of the native ``phicrypto.Keyring`` (libphicrypto.so through the ``phicrypto`` cffi package)
-over a ``postgresql://`` store. The core does all of it: the key records and their states, DEK
+wrapper of the public ``phicrypto`` API (``Keyring`` and its per-purpose ``KeySource``; no cffi here)
+over a ``postgresql://`` store. The keyring is never created here: ``manage.py phicrypto keys init``
+does that (``create_keyring``), and a store without one is an error saying so. The core does all of it: the key records and their states, DEK
 generation and wrapping under the KEK (environment, passphrase with its KDF, or PKCS#11), rotation
 (two processes rotating at once make one new version: the store's conditional commit), KEK rewrap,
 the hash-chained key audit trail and its verification, and every field encryption, single and batched.
@@ -12,32 +13,30 @@ The store's tables (phicrypto_key_records, phicrypto_key_audit, phicrypto_key_se
 src/PhiCrypto.Postgres/PostgresKeyStore.cs; the app's migrations create them with STORE_DDL below
 (the store creates them itself too when they are missing).
 
-Envelope header (read here only to name a version in audit events and re-encryption; docs/field-format.md):
+Envelope headers are read by the core (``phicrypto.field_header``); ``header()`` only builds the
+prefix an envelope of a version starts with, for SQL filters (docs/field-format.md):
     bits 7-6 format (01), bit 5 mode (0 randomized, 1 deterministic), bits 4-0 key version 1..31,
     or 0 followed by a LEB128 varint of the version (>= 32).
 """
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
 
 import phicrypto
 from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCryptoError  # noqa: F401 (re-exported)
-from phicrypto._errors import error_for, raise_for
-from phicrypto._ffi import ffi, lib
 
 NATIVE = True  # every key operation, encryption and decryption below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
-MAX_HEADER = 6
-_MAX_OVERHEAD = {RANDOMIZED: 28 + MAX_HEADER, DETERMINISTIC: 16 + MAX_HEADER}  # phicrypto.h: + 34 / + 22 always suffice
+_TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 
 # ---------------------------------------------------------------- envelope header
 def header(mode: int, version: int) -> bytes:
+    """The header bytes an envelope of ``mode`` under ``version`` starts with (for SQL prefix filters)."""
     first = (1 << 6) | (mode << 5)
     if version <= 31:
         return bytes([first | version])
@@ -51,23 +50,10 @@ def header(mode: int, version: int) -> bytes:
 
 
 def read_header(envelope: bytes) -> tuple[int, int, int]:
-    """(mode, key version, header length) of an envelope; FormatError when it is not one."""
-    if not envelope:
-        raise FormatError("empty field envelope")
-    first = envelope[0]
-    if first >> 6 != 1:
-        raise FormatError("unsupported field envelope format")
-    mode, version = (first >> 5) & 1, first & 0x1F
-    if version:
-        return mode, version, 1
-    value = 0
-    for i in range(1, min(len(envelope), MAX_HEADER)):
-        value |= (envelope[i] & 0x7F) << (7 * (i - 1))
-        if not envelope[i] & 0x80:
-            if value <= 31 or len(header(mode, value)) != i + 1:
-                raise FormatError("non-canonical key version in field envelope")
-            return mode, value, i + 1
-    raise FormatError("truncated key version in field envelope")
+    """(mode, key version, header length) of an envelope, as the core parses it (phi_field_header);
+    FormatError when it is not one."""
+    mode, version, plaintext_length = phicrypto.field_header(envelope)
+    return mode, version, len(envelope) - plaintext_length - _TAG_AND_NONCE[mode]
 
 
 # ---------------------------------------------------------------- the store's tables
@@ -128,40 +114,26 @@ class VersionInfo:
     kek_id: str
 
 
-# ---------------------------------------------------------------- per-thread output buffer
-_SCRATCH = 4096
-_tls = threading.local()
-
-
-def _scratch(need: int):
-    """A per-thread output buffer and length cell: a small field call allocates nothing native."""
-    s = getattr(_tls, "s", None)
-    if s is None:
-        s = _tls.s = (ffi.new("uint8_t[]", _SCRATCH), ffi.new("size_t *"))
-    out = s[0] if need <= _SCRATCH else ffi.new("uint8_t[]", need)
-    s[1][0] = need
-    return out, s[1]
-
-
-def _split(buf: bytes, lengths) -> list[bytes]:
-    out, offset = [], 0
-    for length in lengths:
-        out.append(buf[offset:offset + length])
-        offset += length
-    return out
-
-
-_STATUS_TEXT = {-3: "authentication failed", -4: "the key version it names is not available"}
-
-
-def _open(url: str, kek: KekSource) -> phicrypto.Keyring:
-    """Opens the keyring, starting it in an empty store. Two processes starting it at once: the
-    loser's initialization is refused (the store is no longer empty) and it opens the winner's."""
+def open_keyring(url: str, kek: KekSource) -> phicrypto.Keyring:
+    """Opens the keyring of the store; never creates one (a restore that forgot the key tables must
+    not start a new keyring whose versions later collide with the real ones)."""
     spec, phrase = kek.native()
     try:
-        return phicrypto.Keyring.open(url, spec, phrase, create=True)
-    except phicrypto.PolicyError:
         return phicrypto.Keyring.open(url, spec, phrase)
+    except KeyNotFoundError:
+        raise KeyNotFoundError("the PostgreSQL key store (PHICRYPTO['STORE']) holds no keyring: create one with "
+                               "`manage.py phicrypto keys init`") from None
+
+
+def create_keyring(url: str, kek: KekSource) -> None:
+    """The explicit act behind `manage.py phicrypto keys init`: starts a keyring in an empty store
+    (a store that has one is left as it is). Two processes at once: the loser's initialization is
+    refused (the store is no longer empty) and the winner's keyring stands."""
+    spec, phrase = kek.native()
+    try:
+        phicrypto.Keyring.create(url, spec, phrase).close()
+    except phicrypto.PolicyError:
+        phicrypto.Keyring.open(url, spec, phrase).close()
 
 
 class Engine:
@@ -171,8 +143,7 @@ class Engine:
     (which versions exist, which is active) is a copy of ``Keyring.describe()`` refreshed by reload."""
 
     def __init__(self, url: str, kek: KekSource):
-        self._ring = _open(url, kek)
-        self._h = self._ring._handle
+        self._ring = open_keyring(url, kek)
         self._active: dict[str, int] = {}
         self._infos: list[VersionInfo] = []
         self._describe()
@@ -202,68 +173,21 @@ class Engine:
     def versions(self, purpose: str | None = None) -> list[VersionInfo]:
         return [i for i in self._infos if purpose is None or i.purpose == purpose]
 
-    # ---- field crypto (the key version is the purpose's active one, or the one the envelope names)
+    # ---- field crypto: the purpose's key source (the key version is its active one, or the one the envelope names)
     def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool) -> bytes:
-        mode = int(deterministic)
-        out, length = _scratch(len(plaintext) + _MAX_OVERHEAD[mode])
-        rc = lib.phi_keyring_field_encrypt(self._h, purpose.encode(), mode, plaintext, len(plaintext), b"", 0, out, length)
-        if rc:
-            raise_for(rc)
-        return ffi.buffer(out, length[0])[:]
+        return self._ring.source(purpose).encrypt(plaintext, deterministic)
 
     def decrypt(self, purpose: str, envelope: bytes) -> bytes:
-        n = len(envelope)
-        out, length = _scratch(max(n, 1))
-        length[0] = n
-        rc = lib.phi_keyring_field_decrypt(self._h, purpose.encode(), envelope, n, b"", 0, out, length)
-        try:
-            if rc:
-                raise_for(rc)
-            return ffi.buffer(out, length[0])[:]
-        finally:
-            ffi.memmove(out, bytes(n), n)  # no plaintext left behind in the buffer
+        return self._ring.source(purpose).decrypt(envelope)
 
     def encrypt_many(self, purpose: str, values: Sequence[bytes], deterministic: bool) -> list[bytes]:
         """One native call for the whole batch (the core spreads big batches over the cores)."""
-        n = len(values)
-        if n == 0:
-            return []
-        mode = int(deterministic)
-        packed = b"".join(values)
-        total = len(packed) + n * _MAX_OVERHEAD[mode]
-        out = ffi.new("uint8_t[]", total)
-        out_len = ffi.new("size_t *", total)
-        out_lens = ffi.new("size_t[]", n)
-        rc = lib.phi_keyring_field_encrypt_batch(self._h, purpose.encode(), mode, packed, ffi.new("size_t[]", [len(v) for v in values]), n,
-                                                 b"", 0, out, out_len, out_lens)
-        if rc:
-            raise_for(rc)
-        return _split(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n))
+        return self._ring.source(purpose).encrypt_fields(values, deterministic) if values else []
 
     def decrypt_many(self, purpose: str, envelopes: Sequence[bytes]) -> list:
         """One result per envelope, of any key versions: the plaintext bytes, or the PhiCryptoError it
         raised (one bad row does not hide the others). One native call."""
-        n = len(envelopes)
-        if n == 0:
-            return []
-        packed = b"".join(envelopes)
-        total = len(packed)
-        out = ffi.new("uint8_t[]", max(total, 1))
-        out_len = ffi.new("size_t *", total)
-        out_lens = ffi.new("size_t[]", n)
-        statuses = ffi.new("int32_t[]", n)
-        rc = lib.phi_keyring_field_decrypt_batch(self._h, purpose.encode(), packed, ffi.new("size_t[]", [len(e) for e in envelopes]), n,
-                                                 b"", 0, out, out_len, out_lens, statuses)
-        try:
-            status = ffi.unpack(statuses, n) if rc else None
-            if rc and not any(status):
-                raise_for(rc)
-            plain = _split(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n))
-        finally:
-            ffi.memmove(out, bytes(total), total)
-        if not rc:
-            return plain
-        return [error_for(st, _STATUS_TEXT.get(st, "malformed envelope")) if st else pt for st, pt in zip(status, plain)]
+        return self._ring.source(purpose).decrypt_fields(envelopes, errors="return") if envelopes else []
 
     def search(self, purpose: str, plaintext: bytes) -> list[bytes]:
         """The deterministic envelopes of ``plaintext`` under every version that can still decrypt."""

@@ -294,3 +294,25 @@ def test_instances_pickle_with_values_still_sealed():
     assert type(copy.__dict__["diagnosis"]).__name__ == "Sealed"
     assert (copy.ssn, copy.mrn, copy.diagnosis, copy.notes) == ("123-45-6789", "MRN-0001", "E11.9 type 2 diabetes", {"allergies": ["penicillin"], "smoker": False})
     assert b"diabetes" not in pickle.dumps(Patient.objects.get(pk=p.pk))
+
+
+def test_a_store_without_a_keyring_is_never_started_by_the_app():
+    """Issue 11 section 4: after a restore that forgot the key tables, the app must not create a new
+    keyring by itself (its versions would later collide with the real ones): writing refuses, naming
+    `manage.py phicrypto keys init`, and no row is written."""
+    import psycopg2
+    from django.core.management import call_command
+
+    from phicrypto.django import conf, keyring
+
+    keyring.reset()
+    conn = psycopg2.connect(conf.store_url())
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings")
+    conn.close()
+    with pytest.raises(Exception, match="phicrypto keys init"):
+        make()
+    assert not Patient.objects.exists()
+    keyring.reset()
+    call_command("phicrypto", "keys", "init")  # the explicit act
+    assert make().ssn == "123-45-6789"

@@ -1,6 +1,7 @@
 """manage.py phicrypto: keys and re-encryption.
 
-    phicrypto keys init                       first version of every encrypted field's purpose
+    phicrypto keys init                       the keyring (if the store has none) and the first version
+                                              of every encrypted field's purpose
     phicrypto keys list [PURPOSE]
     phicrypto keys rotate PURPOSE | --all     new active version (old ones still decrypt)
     phicrypto keys rewrap --to KEK            re-wrap every DEK under another KEK (no data re-encrypted)
@@ -14,7 +15,7 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import _engine
+from ... import _engine, conf
 from ...keyring import get_keyring, reset
 from ...reencrypt import Reencryptor, all_purposes, targets
 
@@ -51,6 +52,9 @@ class Command(BaseCommand):
 
     # ---- keys
     def keys_init(self, opts):
+        # The one place a keyring is created: an explicit act (the app never starts one by itself).
+        _engine.create_keyring(conf.store_url(), _engine.KekSource(conf.get("KEK")))
+        reset()
         created = get_keyring().engine.ensure(all_purposes())
         for p in created:
             self.stdout.write(f"created {p} version 1")
