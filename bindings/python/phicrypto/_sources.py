@@ -16,17 +16,14 @@ from ._errors import raise_for
 from ._ffi import ffi, lib
 from ._util import Buffer
 
-_MAX_PURPOSE = 1024
-
-
 def purpose_bytes(purpose: str | bytes) -> bytes:
-    """A purpose as the C ABI takes it: non-empty UTF-8 without NUL."""
+    """A purpose as the C ABI takes it: UTF-8 without NUL (a C string); the library checks the rest."""
     if isinstance(purpose, str):
         purpose = purpose.encode("utf-8")
     if not isinstance(purpose, bytes):
         raise TypeError("purpose must be str or bytes")
-    if not purpose or b"\0" in purpose or len(purpose) > _MAX_PURPOSE:
-        raise ValueError(f"purpose must be 1 to {_MAX_PURPOSE} bytes and contain no NUL")
+    if b"\0" in purpose:
+        raise ValueError("purpose must contain no NUL")
     return purpose
 
 

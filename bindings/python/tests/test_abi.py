@@ -87,7 +87,7 @@ def _csharp_type(c_type: str) -> str:
 
 def csharp_exports() -> dict[str, list[str]]:
     exports: dict[str, list[str]] = {}
-    pattern = re.compile(r'\[UnmanagedCallersOnly\(EntryPoint = "(phi_\w+)"[^\]]*\)\]\s*(?:private|internal|public) static int \w+\(([^)]*)\)')
+    pattern = re.compile(r'\[UnmanagedCallersOnly\(EntryPoint = "(phi_\w+)".*?\)\]\s*(?:private|internal|public) static int \w+\(([^)]*)\)')
     for source in (repo_root() / "src" / "PhiCrypto.Native").glob("*.cs"):
         for name, params in pattern.findall(source.read_text(encoding="utf-8")):
             exports[name] = [" ".join(p.split()[:-1]) for p in params.split(",") if p.strip()]

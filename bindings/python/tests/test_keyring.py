@@ -167,7 +167,7 @@ def test_a_purpose_never_decrypts_another_purposes_message(tmp_path: Path, keyri
     keyring.stream_decrypt("backups", io.BytesIO((tmp_path / "backup.enc").read_bytes()), out)
     assert out.getvalue() == dump
     with pytest.raises(TypeError, match="purpose"):
-        keyring.stream_decrypt(io.BytesIO(), io.BytesIO())  # type: ignore[arg-type]
+        keyring.stream_decrypt(io.BytesIO(), io.BytesIO(), io.BytesIO())  # type: ignore[arg-type]
 
 
 def test_an_expected_context_is_checked_before_any_plaintext(tmp_path: Path, keyring: Keyring) -> None:
