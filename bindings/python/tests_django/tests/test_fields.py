@@ -303,6 +303,7 @@ def test_a_store_without_a_keyring_is_never_started_by_the_app():
     import psycopg2
     from django.core.management import call_command
 
+    from phicrypto import KeyNotFoundError
     from phicrypto.django import conf, keyring
 
     keyring.reset()
@@ -310,7 +311,9 @@ def test_a_store_without_a_keyring_is_never_started_by_the_app():
     with conn, conn.cursor() as cur:
         cur.execute("TRUNCATE phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings")
     conn.close()
-    with pytest.raises(Exception, match="phicrypto keys init"):
+    from django.db import transaction
+
+    with pytest.raises(KeyNotFoundError, match="phicrypto keys init"), transaction.atomic():
         make()
     assert not Patient.objects.exists()
     keyring.reset()
