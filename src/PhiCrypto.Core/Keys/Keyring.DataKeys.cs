@@ -64,12 +64,12 @@ public sealed partial class Keyring
     public (string KeyName, uint Version, SecretKey Key) GetEncryptionKey(string purpose)
     {
         var v = ActiveForEncrypt(purpose);
-        return (v.Record.KeyName, v.Record.Version, SecretKey.Import(v.Material!.Dek.Span));
+        return (v.Record.KeyName, v.Record.Version, v.Material!.CopyDek());
     }
 
     /// <summary>A copy of the data key a ciphertext names, if that version may decrypt. The caller disposes it.</summary>
     public SecretKey GetDecryptionKey(string purpose, uint version) =>
-        SecretKey.Import(ForDecrypt(purpose, version).Material!.Dek.Span);
+        ForDecrypt(purpose, version).Material!.CopyDek();
 
     /// <summary>Like <see cref="GetDecryptionKey(string, uint)"/> for a key name such as "files/v3".</summary>
     public SecretKey GetDecryptionKey(string keyName) =>
