@@ -7,9 +7,12 @@ namespace PhiCrypto.Keys;
 
 public sealed partial class Keyring
 {
-    /// <summary>The active version of <paramref name="purpose"/> for encrypting.</summary>
+    /// <summary>The active version of <paramref name="purpose"/> for encrypting, from a snapshot no older
+    /// than the options' SnapshotTtl (a state changed elsewhere stops encryption under that version).</summary>
     internal KeyVersion ActiveForEncrypt(string purpose)
     {
+        if (Snapshot.IsOlderThan(_options.SnapshotTtl, _options.Time))
+            lock (_writeLock) if (Snapshot.IsOlderThan(_options.SnapshotTtl, _options.Time)) ReloadCore();
         var keys = Snapshot.Find(purpose) ?? throw UnknownPurpose(purpose);
         return keys.Active is { Material: not null } active ? active
             : throw new KeyNotAvailableException($"purpose '{purpose}' has no active key version: rotate it to make one");

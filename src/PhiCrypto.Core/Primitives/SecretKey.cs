@@ -26,7 +26,7 @@ public sealed class SecretKey : IDisposable
     {
         CheckSize(size);
         var key = new SecretKey(size);
-        SecureRandom.Fill(key._bytes);
+        RandomNumberGenerator.Fill(key._bytes); // keys never pass through SecureRandom's buffer
         return key;
     }
 
