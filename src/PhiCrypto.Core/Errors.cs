@@ -13,6 +13,7 @@ public enum PhiStatus
     IoError = -7,
     WrongKek = -8,
     Conflict = -9,
+    CryptoProvider = -10,
     Internal = -99,
 }
 
@@ -51,4 +52,17 @@ public sealed class PolicyViolationException : PhiCryptoException
 public sealed class WrongKekException : PhiCryptoException
 {
     public WrongKekException(string message) : base(PhiStatus.WrongKek, message) { }
+}
+
+/// <summary>The cryptographic provider (OpenSSL, its FIPS provider, libsodium) refused or failed an
+/// operation. Not an authentication failure: only tag, check value and unwrap failures are those.</summary>
+public sealed class CryptoProviderException : PhiCryptoException
+{
+    public CryptoProviderException(string message, Exception? inner = null) : base(PhiStatus.CryptoProvider, message, inner) { }
+
+    /// <summary>A tag mismatch is an authentication failure; any other provider exception is a provider error.</summary>
+    public static PhiCryptoException From(System.Security.Cryptography.CryptographicException e) =>
+        e is System.Security.Cryptography.AuthenticationTagMismatchException
+            ? new AuthenticationFailedException()
+            : new CryptoProviderException($"the cryptographic provider failed: {e.Message}", e);
 }

@@ -1,5 +1,8 @@
-// What a phi_key handle points at: a SecretKey plus the field subkeys derived from it, cached per key
-// version so a field call does not run HKDF and key schedules again. Thread-safe.
+// What a phi_key handle points at: a SecretKey plus its field subkeys, derived once (HKDF and key
+// schedules) and served for any key version through FieldKey views, since the version is not a
+// derivation input. The view cache is bounded: hostile envelopes naming many versions cost at most
+// MaxCachedVersions small objects. Thread-safe. Dispose (phi_key_free) closes the subkeys and the
+// secret: calls in flight hold leases and finish under the real key; later calls throw.
 using PhiCrypto.Fields;
 using PhiCrypto.Primitives;
 
@@ -7,26 +10,39 @@ namespace PhiCrypto.Native;
 
 internal sealed class NativeKey(SecretKey secret) : IDisposable
 {
-    private readonly Dictionary<uint, FieldKey> _fieldKeys = new();
-    private FieldKey? _last; // the version asked for last: nearly always the only one
+    internal const int MaxCachedVersions = 64;
+
+    private readonly object _gate = new();
+    private readonly Dictionary<uint, FieldKey> _views = new();
+    private FieldKey? _subkeys; // owns the key schedules; the views share them
+    private FieldKey? _last;    // the version asked for last: nearly always the only one
+    private bool _disposed;
 
     internal SecretKey Secret { get; } = secret;
 
-    /// <summary>The field subkeys of this key for <paramref name="version"/>.</summary>
+    /// <summary>The field subkeys of this key, writing <paramref name="version"/>.</summary>
     internal FieldKey FieldKey(uint version)
     {
         var last = Volatile.Read(ref _last);
         if (last is not null && last.Version == version) return last;
-        lock (_fieldKeys)
+        lock (_gate)
         {
-            if (!_fieldKeys.TryGetValue(version, out var key))
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _subkeys ??= Fields.FieldKey.Create(Secret, version);
+            if (!_views.TryGetValue(version, out var key))
             {
-                key = Fields.FieldKey.Create(Secret, version);
-                _fieldKeys.Add(version, key);
+                if (_views.Count >= MaxCachedVersions) _views.Clear(); // views own no key material
+                key = _subkeys.ForVersion(version);
+                _views.Add(version, key);
             }
             Volatile.Write(ref _last, key);
             return key;
         }
+    }
+
+    internal int CachedVersions
+    {
+        get { lock (_gate) return _views.Count; }
     }
 
     /// <summary>Copies the key bytes into <paramref name="buffer"/> (at least MaxSize); the caller zeroes it.</summary>
@@ -39,11 +55,13 @@ internal sealed class NativeKey(SecretKey secret) : IDisposable
 
     public void Dispose()
     {
-        lock (_fieldKeys)
+        lock (_gate)
         {
-            foreach (var key in _fieldKeys.Values) key.Dispose();
-            _fieldKeys.Clear();
+            if (_disposed) return;
+            _disposed = true;
+            _views.Clear();
             _last = null;
+            _subkeys?.Dispose();
         }
         Secret.Dispose();
     }

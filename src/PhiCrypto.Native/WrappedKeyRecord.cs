@@ -8,7 +8,8 @@
 //   9       n     AES-KWP (NIST SP 800-38F, RFC 5649) under the KEK of: key version (uint32) || key
 //
 // The version is wrapped with the key, so an edited clear version is detected on unwrap (the two
-// must agree). A 32-byte DEK gives 9 + 48 = 57 bytes. Keys of 16 to 64 bytes.
+// must agree). A 32-byte DEK gives 9 + 48 = 57 bytes. Keys of 16 to 64 bytes, so a record is 41 to
+// 89 bytes: any other length is refused before anything is allocated (the record is caller input).
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using PhiCrypto.Primitives;
@@ -23,6 +24,11 @@ internal static class WrappedKeyRecord
 
     internal static int GetLength(int keyLength) => HeaderLength + AesKeyWrap.WrappedLengthPadded(4 + keyLength);
 
+    /// <summary>The longest record: a 64-byte key.</summary>
+    internal static int MaxLength => GetLength(SecretKey.MaxSize);
+
+    private const int MaxInnerLength = 4 + SecretKey.MaxSize;
+
     /// <summary>Writes the record of <paramref name="key"/> into <paramref name="record"/> (exactly GetLength bytes).</summary>
     internal static void Write(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> key, uint version, Span<byte> record)
     {
@@ -30,7 +36,7 @@ internal static class WrappedKeyRecord
         Magic.CopyTo(record);
         record[4] = Format;
         BinaryPrimitives.WriteUInt32BigEndian(record[5..], version);
-        Span<byte> inner = stackalloc byte[4 + SecretKey.MaxSize];
+        Span<byte> inner = stackalloc byte[MaxInnerLength];
         inner = inner[..(4 + key.Length)];
         try
         {
@@ -49,6 +55,7 @@ internal static class WrappedKeyRecord
     {
         if (record.Length < HeaderLength + 24 || !record[..4].SequenceEqual(Magic))
             throw new MalformedDataException("not a wrapped-key record");
+        if (record.Length > MaxLength) throw new MalformedDataException($"wrapped-key record longer than {MaxLength} bytes");
         if (record[4] != Format) throw new MalformedDataException($"unsupported wrapped-key record format {record[4]}");
         if ((record.Length - HeaderLength) % 8 != 0) throw new MalformedDataException("wrapped-key record has a bad length");
         uint version = BinaryPrimitives.ReadUInt32BigEndian(record[5..]);
@@ -60,7 +67,8 @@ internal static class WrappedKeyRecord
     {
         version = ReadVersion(record);
         var wrapped = record[HeaderLength..];
-        Span<byte> inner = stackalloc byte[wrapped.Length];
+        Span<byte> inner = stackalloc byte[MaxLength]; // fixed size: ReadVersion bounded the record
+        inner = inner[..(wrapped.Length - AesKeyWrap.Overhead)];
         try
         {
             int length = AesKeyWrap.UnwrapPadded(kek, wrapped, inner);

@@ -26,6 +26,7 @@ public sealed class PostgresKeyStore : IKeyStore
         _schema = schema ?? PostgresUrl.Parameter(urlOrConnectionString, "schema") ?? "public";
         if (!IsIdentifier(_schema)) throw new ArgumentException("schema must be a plain lower-case identifier");
         Location = PostgresUrl.Display(urlOrConnectionString);
+        ForkGuard.Check(Location);
         _dataSource = new NpgsqlSlimDataSourceBuilder(PostgresUrl.ToConnectionString(urlOrConnectionString)).Build();
     }
 

@@ -41,6 +41,7 @@ public class MessageBenchmarks
     {
         using var s = new MessageEncryptStream(Stream.Null, Options(false));
         s.Write(_plaintext);
+        s.FlushFinalBlock();
     }
 
     [Benchmark(Description = "encrypt pipeline 0x0478")]
@@ -86,7 +87,10 @@ public class RandomReadBenchmarks
         var block = RandomNumberGenerator.GetBytes(1 << 20);
         using (var file = File.Create(_path))
         using (var writer = new MessageEncryptStream(file, new MessageEncryptOptions { Wrappers = [_keyring] }))
+        {
             for (long done = 0; done < Size; done += block.Length) writer.Write(block.AsSpan(0, (int)Math.Min(block.Length, Size - done)));
+            writer.FlushFinalBlock();
+        }
         _reader = Open();
     }
 

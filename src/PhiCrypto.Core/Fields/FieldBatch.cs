@@ -38,6 +38,11 @@ public static class FieldBatch
         }
         if (packed != values.Length) throw new ArgumentException("value lengths do not add up to the packed buffer", nameof(lengths));
         if (GetEnvelopesLength(mode, key.Version, lengths) != envelopes.Length) throw new ArgumentException("envelope buffer must be exactly GetEnvelopesLength bytes", nameof(envelopes));
+        if (mode is not (FieldMode.Randomized or FieldMode.Deterministic)) throw new ArgumentOutOfRangeException(nameof(mode));
+
+        // One lease for the whole batch: a Dispose meanwhile (keyring reload, C free) waits to zero
+        // the subkeys until the batch ends, and a disposed key fails here before anything is written.
+        using var lease = key.Lease();
 
         for (int i = 0; i < lengths.Length; i++) envelopeLengths[i] = FieldEnvelope.GetEnvelopeLength(mode, key.Version, lengths[i]);
         fixed (byte* pv = values, pp = purpose, pad = associatedData, pe = envelopes)

@@ -57,6 +57,7 @@ public static class FieldEnvelope
         if (envelope.Length != GetEnvelopeLength(mode, key.Version, plaintext.Length))
             throw new ArgumentException("envelope buffer must be exactly GetEnvelopeLength bytes", nameof(envelope));
         if (plaintext.Overlaps(envelope)) throw new ArgumentException("plaintext and envelope overlap", nameof(envelope));
+        using var lease = key.Lease();
         EncryptCore(key, mode, purpose, plaintext, associatedData, envelope);
     }
 
@@ -90,6 +91,7 @@ public static class FieldEnvelope
 
     // ---- cores: arguments already validated
 
+    /// <summary>The caller holds a lease on <paramref name="key"/> (FieldKey.Lease).</summary>
     internal static void EncryptCore(FieldKey key, FieldMode mode, ReadOnlySpan<byte> purpose, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> callerAd, Span<byte> envelope)
     {
         int headerLength = FieldHeader.Write(mode, key.Version, envelope);
@@ -109,7 +111,7 @@ public static class FieldEnvelope
             }
             else
             {
-                key.Siv.Encrypt(plaintext, ad, body);
+                key.Siv.EncryptUnleased(plaintext, ad, body);
             }
         }
         finally
@@ -118,12 +120,14 @@ public static class FieldEnvelope
         }
     }
 
-    /// <summary>Decrypts or returns why not; on failure <paramref name="plaintext"/> is zeroed.</summary>
+    /// <summary>Decrypts or returns why not; on failure <paramref name="plaintext"/> is zeroed. Holds a
+    /// lease on the key the envelope names for the duration.</summary>
     internal static PhiStatus DecryptCore(IFieldKeyResolver keys, ReadOnlySpan<byte> purpose, ReadOnlySpan<byte> envelope, ReadOnlySpan<byte> callerAd, Span<byte> plaintext)
     {
         var header = FieldHeader.Read(envelope);
         var key = keys.FindFieldKey(header.KeyVersion);
         if (key is null) return PhiStatus.KeyNotFound;
+        using var lease = key.Lease();
         byte[]? rented = null;
         int adLength = header.HeaderLength + 2 + purpose.Length + callerAd.Length;
         Span<byte> ad = adLength <= StackAdLimit ? stackalloc byte[StackAdLimit] : (rented = ArrayPool<byte>.Shared.Rent(adLength));
@@ -133,7 +137,7 @@ public static class FieldEnvelope
             var body = envelope[header.HeaderLength..];
             bool ok = header.Mode == FieldMode.Randomized
                 ? key.Gcm.DecryptCore(body[..NonceSize], body[NonceSize..], ad, plaintext)
-                : key.Siv.TryDecrypt(body, ad, plaintext);
+                : key.Siv.TryDecryptUnleased(body, ad, plaintext);
             if (ok) return PhiStatus.Ok;
             CryptographicOperations.ZeroMemory(plaintext);
             return PhiStatus.AuthenticationFailed;

@@ -1,5 +1,7 @@
 // The unwrapped DEK of one key version and its per-process usage budget. Shared by every snapshot
-// that contains the version, so a rotation or a reload never disturbs a concurrent encryption.
+// that contains the version, so a rotation or a reload never disturbs a concurrent encryption. When a
+// swap drops the version (destroyed elsewhere) or the keyring is disposed, Dispose closes the DEK and
+// the field subkeys: operations in flight hold leases and finish under the real key, later ones throw.
 using PhiCrypto.Fields;
 using PhiCrypto.Primitives;
 
@@ -30,6 +32,9 @@ internal sealed class KeyMaterial : IDisposable
 
     public object UsageLock { get; } = new();
 
+    /// <summary>A copy of the DEK, read under a lease (a concurrent Dispose cannot zero it half-way).</summary>
+    public SecretKey CopyDek() => Dek.Clone();
+
     /// <summary>The field subkeys of this version, derived on first use.</summary>
     public FieldKey FieldKey(long usageLimit)
     {
@@ -37,7 +42,7 @@ internal sealed class KeyMaterial : IDisposable
         if (k is not null) return k;
         lock (UsageLock)
         {
-            _fieldKey ??= Fields.FieldKey.Create(Dek, Version);
+            _fieldKey ??= Fields.FieldKey.Create(Dek, Version); // throws ObjectDisposedException once disposed
             _fieldKey.UsageLimit = usageLimit;
             return _fieldKey;
         }

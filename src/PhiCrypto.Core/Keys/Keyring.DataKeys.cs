@@ -7,9 +7,12 @@ namespace PhiCrypto.Keys;
 
 public sealed partial class Keyring
 {
-    /// <summary>The active version of <paramref name="purpose"/> for encrypting.</summary>
+    /// <summary>The active version of <paramref name="purpose"/> for encrypting, from a snapshot no older
+    /// than the options' SnapshotTtl (a state changed elsewhere stops encryption under that version).</summary>
     internal KeyVersion ActiveForEncrypt(string purpose)
     {
+        if (Snapshot.IsOlderThan(_options.SnapshotTtl, _options.Time))
+            lock (_writeLock) if (Snapshot.IsOlderThan(_options.SnapshotTtl, _options.Time)) ReloadCore();
         var keys = Snapshot.Find(purpose) ?? throw UnknownPurpose(purpose);
         return keys.Active is { Material: not null } active ? active
             : throw new KeyNotAvailableException($"purpose '{purpose}' has no active key version: rotate it to make one");
@@ -64,12 +67,12 @@ public sealed partial class Keyring
     public (string KeyName, uint Version, SecretKey Key) GetEncryptionKey(string purpose)
     {
         var v = ActiveForEncrypt(purpose);
-        return (v.Record.KeyName, v.Record.Version, SecretKey.Import(v.Material!.Dek.Span));
+        return (v.Record.KeyName, v.Record.Version, v.Material!.CopyDek());
     }
 
     /// <summary>A copy of the data key a ciphertext names, if that version may decrypt. The caller disposes it.</summary>
     public SecretKey GetDecryptionKey(string purpose, uint version) =>
-        SecretKey.Import(ForDecrypt(purpose, version).Material!.Dek.Span);
+        ForDecrypt(purpose, version).Material!.CopyDek();
 
     /// <summary>Like <see cref="GetDecryptionKey(string, uint)"/> for a key name such as "files/v3".</summary>
     public SecretKey GetDecryptionKey(string keyName) =>

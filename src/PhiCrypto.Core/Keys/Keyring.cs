@@ -40,7 +40,7 @@ public sealed partial class Keyring : IDisposable
         {
             var contents = store.Load();
             kek = kekFactory(contents.Settings);
-            return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null));
+            return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null, options.Time));
         }
         catch
         {
@@ -109,7 +109,7 @@ public sealed partial class Keyring : IDisposable
         }
     }
 
-    private KeyringSnapshot ReloadCore() => Swap(KeyringSnapshot.Build(_store.Load(), _kek, _snapshot, null));
+    private KeyringSnapshot ReloadCore() => Swap(KeyringSnapshot.Build(_store.Load(), _kek, _snapshot, null, _options.Time));
 
     private KeyringSnapshot Swap(KeyringSnapshot next)
     {
@@ -162,7 +162,7 @@ public sealed partial class Keyring : IDisposable
                 catch { DisposeFresh(p.Fresh); throw; }
                 var after = snap.Contents.Apply(p.Commit);
                 if (kekAfterCommit is not null) { var old = _kek; _kek = kekAfterCommit; old.Dispose(); }
-                Swap(KeyringSnapshot.Build(after, _kek, snap, p.Fresh));
+                Swap(KeyringSnapshot.Build(after, _kek, snap, p.Fresh, _options.Time));
                 return p.Result;
             }
         }

@@ -40,6 +40,11 @@ public sealed record KeyringOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Before choosing the active version to encrypt under, reload a snapshot older than this, so a
+    /// version another process deactivated, compromised or destroyed stops encrypting here within this
+    /// time. A failed reload fails the encryption. Zero or less: never (reload explicitly).</summary>
+    public TimeSpan SnapshotTtl { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Dispose the store with the keyring (the keyring never owns it otherwise).</summary>
     public bool DisposeStore { get; init; }
 

@@ -30,12 +30,18 @@ internal sealed class PurposeKeys(string purpose, KeyVersion[] versions)
 
 internal sealed class KeyringSnapshot
 {
-    private KeyringSnapshot(KeyStoreContents contents, Dictionary<string, PurposeKeys> purposes)
+    private KeyringSnapshot(KeyStoreContents contents, Dictionary<string, PurposeKeys> purposes, long loadedAt)
     {
+        LoadedAt = loadedAt;
         Contents = contents;
         Purposes = purposes;
         AuditHeadHash = contents.Audit.Count == 0 ? new byte[AuditEvent.HashSize] : contents.Audit[^1].Hash;
     }
+
+    /// <summary>When the store state was read (TimeProvider timestamp), for the keyring's snapshot TTL.</summary>
+    public long LoadedAt { get; }
+
+    public bool IsOlderThan(TimeSpan ttl, TimeProvider time) => ttl > TimeSpan.Zero && time.GetElapsedTime(LoadedAt) > ttl;
 
     public KeyStoreContents Contents { get; }
     public Dictionary<string, PurposeKeys> Purposes { get; }
@@ -48,8 +54,9 @@ internal sealed class KeyringSnapshot
 
     /// <summary>Builds a snapshot, reusing materials of <paramref name="previous"/> and <paramref name="fresh"/>
     /// and unwrapping the rest under <paramref name="kek"/>. Every record is checked against the KEK and its MAC.</summary>
-    public static KeyringSnapshot Build(KeyStoreContents contents, IKek kek, KeyringSnapshot? previous, IReadOnlyDictionary<(string, uint), KeyMaterial>? fresh)
+    public static KeyringSnapshot Build(KeyStoreContents contents, IKek kek, KeyringSnapshot? previous, IReadOnlyDictionary<(string, uint), KeyMaterial>? fresh, TimeProvider? time = null)
     {
+        long loadedAt = (time ?? TimeProvider.System).GetTimestamp();
         CheckKekSetting(contents.Settings, kek);
         var created = new List<KeyMaterial>();
         try
@@ -66,7 +73,7 @@ internal sealed class KeyringSnapshot
                     throw new MalformedDataException($"purpose {group.Key} has more than one active version");
                 purposes.Add(group.Key, new PurposeKeys(group.Key, versions));
             }
-            return new KeyringSnapshot(contents, purposes);
+            return new KeyringSnapshot(contents, purposes, loadedAt);
         }
         catch
         {

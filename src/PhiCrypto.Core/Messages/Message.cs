@@ -7,7 +7,11 @@ public static class Message
     public static byte[] Encrypt(ReadOnlySpan<byte> plaintext, MessageEncryptOptions options)
     {
         using var output = new MemoryStream();
-        using (var writer = new MessageEncryptStream(output, options, leaveOpen: true)) writer.Write(plaintext);
+        using (var writer = new MessageEncryptStream(output, options, leaveOpen: true))
+        {
+            writer.Write(plaintext);
+            writer.FlushFinalBlock();
+        }
         return output.ToArray();
     }
 

@@ -2,8 +2,8 @@
 // of one frame each. Plaintext of a frame is returned only after its tag verified; for signed suites the
 // final frame's plaintext is held back until the footer signature verified (client-apis/decrypt.md), so
 // a caller sees end-of-stream only for a complete, verified message. Regular frames of a signed message
-// are released before the signature is checked: callers that must not act on unsigned data write to a
-// temporary file and keep it only when the stream reached its end (as the CLI does).
+// are released before the signature is checked unless MessageDecryptOptions.VerifySignatureFirst is
+// set (MessageSpool: the signature is verified before the first frame is released).
 using System.Buffers;
 using PhiCrypto.IO;
 
@@ -13,6 +13,7 @@ namespace PhiCrypto.Messages;
 public sealed class MessageDecryptStream : ReadOnlyStream
 {
     private readonly Stream _inner;
+    private readonly Stream _original;
     private readonly bool _leaveOpen;
     private readonly MessageDecryptor _decryptor;
     private readonly byte[] _cipherBuffer = [];
@@ -25,9 +26,12 @@ public sealed class MessageDecryptStream : ReadOnlyStream
     /// <summary>Reads and authenticates the header now; frames are read on demand.</summary>
     public MessageDecryptStream(Stream inner, MessageDecryptOptions options, bool leaveOpen = false)
     {
-        _inner = inner;
+        _original = inner;
         _leaveOpen = leaveOpen;
-        _decryptor = MessageDecryptor.Open(inner, options);
+        try { _inner = inner = options.VerifySignatureFirst ? MessageSpool.VerifiedFirst(inner, options) : inner; }
+        catch { if (!leaveOpen) _original.Dispose(); throw; }
+        try { _decryptor = MessageDecryptor.Open(inner, options); }
+        catch { if (!ReferenceEquals(_inner, _original)) _inner.Dispose(); throw; }
         if (Header.ContentType == ContentType.NonFramed)
         {
             _plain = _decryptor.ReadNonFramedBody(inner, options.MaxNonFramedLength);
@@ -91,7 +95,8 @@ public sealed class MessageDecryptStream : ReadOnlyStream
                 ArrayPool<byte>.Shared.Return(_plain);
             }
             _plain = [];
-            if (!_leaveOpen) _inner.Dispose();
+            if (!ReferenceEquals(_inner, _original)) _inner.Dispose(); // the spool
+            if (!_leaveOpen) _original.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -34,7 +34,9 @@ internal sealed class MessageDecryptor : IDisposable
         options.Validate();
         var header = MessageHeader.Read(input, options.MaxHeaderLength, options.MaxEncryptedDataKeys);
         var suite = header.Suite;
-        if (options.RequireKeyCommitment && !suite.Commits) throw new PolicyViolationException($"algorithm suite 0x{suite.Id:X4} does not commit to its key, and commitment is required");
+        if (!options.AllowLegacy && !suite.Commits)
+            throw new PolicyViolationException($"algorithm suite 0x{suite.Id:X4} does not commit to its data key (a legacy format-v1 message) and key commitment is required: " +
+                                               "to read it anyway, opt in with MessageDecryptOptions.AllowLegacy (phicrypt --allow-legacy, Python allow_legacy=True)");
         if (header.ContentType == ContentType.Framed && header.FrameLength > options.MaxFrameLength)
             throw new MalformedDataException($"frame length {header.FrameLength} exceeds the reader's limit of {options.MaxFrameLength} bytes");
         var authOnly = SplitExpected(header.EncryptionContext, options.ExpectedContext);

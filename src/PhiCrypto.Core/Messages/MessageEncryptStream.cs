@@ -1,7 +1,9 @@
 // A write-only Stream that encrypts into a message as it is written. Holds one frame of plaintext and
 // one serialized frame; a full frame is emitted as a regular frame only once more data arrives, so a
 // plaintext that is an exact multiple of the frame length ends with a full final frame (message-body.md
-// SHOULD). Dispose (or FlushFinalBlock) writes the final frame and, for signed suites, the footer.
+// SHOULD). Only FlushFinalBlock completes a message (final frame, and the footer for signed suites):
+// Dispose alone, as after an exception in the code feeding the stream, leaves it without a final
+// frame, which every reader refuses as truncated; a failed source never yields a valid short file.
 using System.Buffers;
 using System.Security.Cryptography;
 using PhiCrypto.IO;
@@ -44,7 +46,8 @@ public sealed class MessageEncryptStream : WriteOnlyStream
         }
     }
 
-    /// <summary>Writes the final frame and footer; further writes fail. Called by Dispose if not before.</summary>
+    /// <summary>Completes the message: writes the final frame and footer; further writes fail. Without
+    /// this call the message stays truncated (Dispose does not complete it).</summary>
     public void FlushFinalBlock()
     {
         if (_finished) return;
@@ -78,16 +81,12 @@ public sealed class MessageEncryptStream : WriteOnlyStream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            try { FlushFinalBlock(); }
-            finally
-            {
-                _finished = true;
-                _encryptor.Dispose();
-                CryptographicOperations.ZeroMemory(_plain);
-                ArrayPool<byte>.Shared.Return(_plain);
-                ArrayPool<byte>.Shared.Return(_frame);
-                if (!_leaveOpen) _inner.Dispose();
-            }
+            _finished = true;
+            _encryptor.Dispose();
+            CryptographicOperations.ZeroMemory(_plain);
+            ArrayPool<byte>.Shared.Return(_plain);
+            ArrayPool<byte>.Shared.Return(_frame);
+            if (!_leaveOpen) _inner.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -43,8 +43,22 @@ public sealed class MessageDecryptOptions
     /// store is supplied as authenticate-only context (it must then match what the writer authenticated).
     /// </summary>
     public IReadOnlyDictionary<string, string>? ExpectedContext { get; init; }
-    /// <summary>Refuse the legacy v1 suites, which do not commit to the data key.</summary>
-    public bool RequireKeyCommitment { get; init; }
+    /// <summary>
+    /// Also read suites that do not commit to their data key (every format-v1 suite). Off by default, as
+    /// the AWS Encryption SDK's REQUIRE_ENCRYPT_REQUIRE_DECRYPT: without commitment one ciphertext can
+    /// decrypt to different plaintexts under different keys. Turn on only to read old SDKs' files.
+    /// </summary>
+    public bool AllowLegacy { get; init; }
+    /// <summary>The opposite of <see cref="AllowLegacy"/>, kept for existing callers.</summary>
+    public bool RequireKeyCommitment { get => !AllowLegacy; init => AllowLegacy = !value; }
+    /// <summary>
+    /// Signed messages (0x0578): release no frame before the footer signature verified. The message is
+    /// walked once first (in place when the input can seek, else from a temporary copy). Off by default:
+    /// the streaming readers release each frame once its own tag verified.
+    /// </summary>
+    public bool VerifySignatureFirst { get; init; }
+    /// <summary>Where VerifySignatureFirst copies a non-seekable signed message (ciphertext only); null: the temp folder.</summary>
+    public string? SpoolDirectory { get; init; }
     /// <summary>Refuse messages whose frame length exceeds this (bounds memory per frame).</summary>
     public int MaxFrameLength { get; init; } = MessageHeader.MaxFrameLength;
     /// <summary>Refuse headers longer than this.</summary>

@@ -54,6 +54,14 @@ public static class MessagePipeline
     /// <summary>Decrypts the message on <paramref name="input"/> to <paramref name="output"/>; returns its authenticated header.</summary>
     public static MessageHeader Decrypt(Stream input, Stream output, MessageDecryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
     {
+        if (!options.VerifySignatureFirst) return DecryptCore(input, output, options, pipeline, progress);
+        var verified = MessageSpool.VerifiedFirst(input, options);
+        try { return DecryptCore(verified, output, options, pipeline, progress); }
+        finally { if (!ReferenceEquals(verified, input)) verified.Dispose(); }
+    }
+
+    private static MessageHeader DecryptCore(Stream input, Stream output, MessageDecryptOptions options, PipelineOptions? pipeline, IProgress<long>? progress)
+    {
         using var decryptor = MessageDecryptor.Open(input, options);
         if (decryptor.Header.ContentType == ContentType.NonFramed)
         {

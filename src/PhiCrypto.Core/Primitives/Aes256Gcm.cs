@@ -3,6 +3,8 @@
 // 2^32 messages per key (SP 800-38D 8.3), which the keyring counts.
 // Two backends that produce identical bytes: libsodium (NSec) and OpenSSL (System.Security.Cryptography).
 // Output layout is ciphertext || tag, as NSec and the AWS Encryption SDK frame body both use.
+// Lifetime: public calls hold a KeyLifetime lease; Dispose zeroes the key once no call is in flight
+// and every later call throws ObjectDisposedException.
 using System.Diagnostics;
 using System.Security.Cryptography;
 using NSec.Cryptography;
@@ -16,6 +18,10 @@ public abstract class Aes256Gcm : IDisposable
     public const int NonceSize = 12;
     public const int TagSize = 16;
 
+    private readonly KeyLifetime _lifetime;
+
+    private protected Aes256Gcm() => _lifetime = new KeyLifetime(nameof(Aes256Gcm), ZeroKeys);
+
     public abstract AeadBackend Backend { get; }
 
     /// <summary>Keys <paramref name="key"/> (32 bytes) for the given backend, or the policy's default.</summary>
@@ -27,7 +33,11 @@ public abstract class Aes256Gcm : IDisposable
         return chosen == AeadBackend.Sodium ? new SodiumGcm(key) : new OpenSslGcm(key);
     }
 
-    public static Aes256Gcm Create(SecretKey key, AeadBackend? backend = null) => Create(key.Span, backend);
+    public static Aes256Gcm Create(SecretKey key, AeadBackend? backend = null)
+    {
+        using var lease = key.Lease();
+        return Create(key.Span, backend);
+    }
 
     /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertextAndTag"/>, which must be exactly plaintext + 16 bytes.</summary>
     public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> ciphertextAndTag)
@@ -35,6 +45,7 @@ public abstract class Aes256Gcm : IDisposable
         if (nonce.Length != NonceSize) throw new ArgumentException("nonce must be 12 bytes", nameof(nonce));
         if (ciphertextAndTag.Length != plaintext.Length + TagSize) throw new ArgumentException("output must be plaintext length + 16", nameof(ciphertextAndTag));
         if (plaintext.Overlaps(ciphertextAndTag, out int offset) && offset != 0) throw new ArgumentException("plaintext and output overlap", nameof(ciphertextAndTag));
+        using var lease = _lifetime.Lease();
         EncryptCore(nonce, plaintext, associatedData, ciphertextAndTag);
     }
 
@@ -42,6 +53,7 @@ public abstract class Aes256Gcm : IDisposable
     public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
     {
         if (nonce.Length != NonceSize) throw new ArgumentException("nonce must be 12 bytes", nameof(nonce));
+        using var lease = _lifetime.Lease();
         if (ciphertextAndTag.Length < TagSize) return false;
         if (plaintext.Length != ciphertextAndTag.Length - TagSize) throw new ArgumentException("output must be ciphertext length - 16", nameof(plaintext));
         if (plaintext.Overlaps(ciphertextAndTag, out int offset) && offset != 0) throw new ArgumentException("ciphertext and output overlap", nameof(plaintext));
@@ -56,9 +68,16 @@ public abstract class Aes256Gcm : IDisposable
         if (!TryDecrypt(nonce, ciphertextAndTag, associatedData, plaintext)) throw new AuthenticationFailedException();
     }
 
+    /// <summary>Takes a lease for an owner (FieldKey) that calls the cores below several times.</summary>
+    internal KeyLease Lease() => _lifetime.Lease();
+
+    // The cores take no lease: the caller holds one (or owns the key outright, as a message stream does).
     internal abstract void EncryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> ad, Span<byte> output);
     internal abstract bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext);
-    public abstract void Dispose();
+
+    public void Dispose() => _lifetime.Close();
+
+    private protected abstract void ZeroKeys();
 
     private sealed class SodiumGcm : Aes256Gcm
     {
@@ -77,7 +96,7 @@ public abstract class Aes256Gcm : IDisposable
         internal override bool DecryptCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> ad, Span<byte> plaintext)
             => AeadAlgorithm.Aes256Gcm.Decrypt(_key, nonce, ad, input, plaintext);
 
-        public override void Dispose() => _key.Dispose();
+        private protected override void ZeroKeys() => _key.Dispose();
     }
 
     // System.Security.Cryptography.AesGcm is not thread-safe, so a small pool of keyed instances
@@ -115,7 +134,7 @@ public abstract class Aes256Gcm : IDisposable
             finally { _pool.Return(gcm); }
         }
 
-        public override void Dispose()
+        private protected override void ZeroKeys()
         {
             _pool.Dispose();
             CryptographicOperations.ZeroMemory(_key);

@@ -3,7 +3,9 @@
 // RFC 5297 section 2.5), plus single blocks both ways. Key of 16, 24 or 32 bytes; the chaining calls
 // take whole blocks. Measured (50-byte AES-SIV): AES-NI about 0.3 us, OpenSSL one-block calls about 3 us.
 // Two implementations: AES-NI intrinsics (fast, no allocation) and the BCL's OpenSSL AES (FIPS mode,
-// or when the CPU has no AES instructions). Both are thread-safe once keyed.
+// or when the CPU has no AES instructions). Both are thread-safe once keyed. Every call checks that
+// the cipher is not disposed; the owners (AesCmac, Aes256Siv) hold a KeyLifetime lease around their
+// calls, so a cipher is never disposed under a call in flight.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -44,7 +46,19 @@ internal abstract class AesBlockCipher : IDisposable
     /// <summary>output = input XOR keystream, the counter block's low 64 bits counting up big-endian.</summary>
     public abstract void Ctr64(ReadOnlySpan<byte> counter, ReadOnlySpan<byte> input, Span<byte> output);
 
-    public abstract void Dispose();
+    private volatile bool _disposed;
+
+    /// <summary>Throws once disposed: a zeroed key schedule must never run (it is a public permutation).</summary>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        ZeroKeys();
+    }
+
+    protected abstract void ZeroKeys();
 }
 
 /// <summary>Small block helpers shared by CMAC and S2V.</summary>

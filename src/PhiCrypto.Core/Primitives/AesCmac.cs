@@ -1,6 +1,7 @@
 // AES-CMAC, NIST SP 800-38B (also RFC 4493 for AES-128): key of 16, 24 or 32 bytes, any message
 // length, a 16-byte tag (Verify also accepts a tag truncated to 8..16 bytes, SP 800-38B 6.3 / A.2).
-// Subkeys K1 = dbl(AES(K, 0^128)) and K2 = dbl(K1) are computed once per key.
+// Subkeys K1 = dbl(AES(K, 0^128)) and K2 = dbl(K1) are computed once per key. Public calls hold a
+// KeyLifetime lease: Dispose zeroes the keys once no call is in flight, and later calls throw.
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -15,10 +16,12 @@ public sealed class AesCmac : IDisposable
 
     private readonly AesBlockCipher _cipher;
     private readonly byte[] _subkeys = GC.AllocateArray<byte>(32, pinned: true); // K1 || K2
+    private readonly KeyLifetime _lifetime;
 
     private AesCmac(AesBlockCipher cipher)
     {
         _cipher = cipher;
+        _lifetime = new KeyLifetime(nameof(AesCmac), ZeroKeys);
         Span<byte> k1 = _subkeys.AsSpan(0, 16), k2 = _subkeys.AsSpan(16, 16);
         k1.Clear();
         cipher.EncryptBlock(k1, k1);
@@ -34,7 +37,11 @@ public sealed class AesCmac : IDisposable
         return CreateCore(key, forceOpenSsl: false);
     }
 
-    public static AesCmac Create(SecretKey key) => Create(key.Span);
+    public static AesCmac Create(SecretKey key)
+    {
+        using var lease = key.Lease();
+        return Create(key.Span);
+    }
 
     internal static AesCmac CreateCore(ReadOnlySpan<byte> key, bool forceOpenSsl)
         => new(AesBlockCipher.Create(key, forceOpenSsl));
@@ -46,6 +53,7 @@ public sealed class AesCmac : IDisposable
     public void Compute(ReadOnlySpan<byte> message, Span<byte> tag)
     {
         if (tag.Length != TagSize) throw new ArgumentException("CMAC tag must be 16 bytes", nameof(tag));
+        using var lease = _lifetime.Lease();
         ComputeCore(message, tag);
     }
 
@@ -53,6 +61,7 @@ public sealed class AesCmac : IDisposable
     public byte[] Compute(ReadOnlySpan<byte> message)
     {
         var tag = new byte[TagSize];
+        using var lease = _lifetime.Lease();
         ComputeCore(message, tag);
         return tag;
     }
@@ -62,10 +71,12 @@ public sealed class AesCmac : IDisposable
     {
         if (tag.Length is < MinTagSize or > TagSize) throw new ArgumentException("CMAC tag must be 8 to 16 bytes", nameof(tag));
         Span<byte> full = stackalloc byte[TagSize];
+        using var lease = _lifetime.Lease();
         ComputeCore(message, full);
         return CryptographicOperations.FixedTimeEquals(full[..tag.Length], tag);
     }
 
+    /// <summary>No lease: for an owner (Aes256Siv) that holds its own around the call.</summary>
     internal void ComputeCore(ReadOnlySpan<byte> message, Span<byte> tag)
     {
         var state = new State(this);
@@ -73,7 +84,9 @@ public sealed class AesCmac : IDisposable
         state.Final(tag);
     }
 
-    public void Dispose()
+    public void Dispose() => _lifetime.Close();
+
+    private void ZeroKeys()
     {
         CryptographicOperations.ZeroMemory(_subkeys);
         _cipher.Dispose();

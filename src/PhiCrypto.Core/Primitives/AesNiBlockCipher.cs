@@ -95,14 +95,21 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     public override bool IsHardware => true;
 
     public override void EncryptBlock(ReadOnlySpan<byte> input, Span<byte> output)
-        => Block.Store(AesNi.Encrypt(Block.Load(input), _rk), output);
+    {
+        ThrowIfDisposed();
+        Block.Store(AesNi.Encrypt(Block.Load(input), _rk), output);
+    }
 
     public override void DecryptBlock(ReadOnlySpan<byte> input, Span<byte> output)
-        => Block.Store(AesNi.Decrypt(Block.Load(input), _dk), output);
+    {
+        ThrowIfDisposed();
+        Block.Store(AesNi.Decrypt(Block.Load(input), _dk), output);
+    }
 
     public override void CbcMac(Span<byte> state, ReadOnlySpan<byte> blocks)
     {
         Debug.Assert(blocks.Length % BlockSize == 0);
+        ThrowIfDisposed();
         ReadOnlySpan<Vector128<byte>> rk = _rk;
         var s = Block.Load(state);
         for (int i = 0; i < blocks.Length; i += BlockSize) s = AesNi.Encrypt(s ^ Block.Load(blocks[i..]), rk);
@@ -114,6 +121,7 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     public override void Ctr64(ReadOnlySpan<byte> counter, ReadOnlySpan<byte> input, Span<byte> output)
     {
         Debug.Assert(output.Length == input.Length);
+        ThrowIfDisposed();
         ReadOnlySpan<Vector128<byte>> rk = _rk;
         int nr = rk.Length - 1;
         ulong hi = BinaryPrimitives.ReadUInt64LittleEndian(counter);
@@ -149,7 +157,7 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     private static Vector128<byte> CounterBlock(ulong hiLittleEndian, ulong lo)
         => Vector128.Create(hiLittleEndian, BinaryPrimitives.ReverseEndianness(lo)).AsByte();
 
-    public override void Dispose()
+    protected override void ZeroKeys()
     {
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_rk.AsSpan()));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_dk.AsSpan()));

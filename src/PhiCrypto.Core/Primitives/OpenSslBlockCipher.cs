@@ -80,7 +80,11 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
         finally { Return(w); }
     }
 
-    private Worker Rent() => _pool.Rent();
+    private Worker Rent()
+    {
+        ThrowIfDisposed();
+        return _pool.Rent();
+    }
 
     private void Return(Worker w)
     {
@@ -89,7 +93,7 @@ internal sealed class OpenSslBlockCipher : AesBlockCipher
         _pool.Return(w);
     }
 
-    public override void Dispose()
+    protected override void ZeroKeys()
     {
         _pool.Dispose();
         _aes.Dispose();

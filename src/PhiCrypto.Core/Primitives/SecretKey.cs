@@ -1,5 +1,6 @@
 // An opaque handle to secret key bytes: pinned so the GC never copies them, zeroed on Dispose,
-// never shown by ToString. Generated from the OS CSPRNG (RandomNumberGenerator).
+// never shown by ToString. Generated from the OS CSPRNG (RandomNumberGenerator). Readers inside the
+// library hold a KeyLifetime lease, so Dispose zeroes the bytes only once no reader is in flight.
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -9,11 +10,12 @@ public sealed class SecretKey : IDisposable
 {
     public const int MaxSize = 64;
     private readonly byte[] _bytes; // pinned (POH)
-    private int _disposed;
+    private readonly KeyLifetime _lifetime;
 
     private SecretKey(int size)
     {
         _bytes = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+        _lifetime = new KeyLifetime(nameof(SecretKey), () => CryptographicOperations.ZeroMemory(_bytes));
     }
 
     /// <summary>Size of the key in bytes.</summary>
@@ -24,7 +26,7 @@ public sealed class SecretKey : IDisposable
     {
         CheckSize(size);
         var key = new SecretKey(size);
-        SecureRandom.Fill(key._bytes);
+        RandomNumberGenerator.Fill(key._bytes); // keys never pass through SecureRandom's buffer
         return key;
     }
 
@@ -41,25 +43,34 @@ public sealed class SecretKey : IDisposable
     public void Export(Span<byte> destination)
     {
         if (destination.Length != Size) throw new ArgumentException($"destination must be exactly {Size} bytes", nameof(destination));
-        Span.CopyTo(destination);
+        using var lease = Lease();
+        _bytes.CopyTo(destination);
     }
 
-    /// <summary>The key bytes, for the library's own primitives only.</summary>
+    /// <summary>A new key holding a copy of these bytes, read under a lease (never a half-zeroed copy).</summary>
+    public SecretKey Clone()
+    {
+        using var lease = Lease();
+        return Import(_bytes);
+    }
+
+    /// <summary>The key bytes, for the library's own primitives only. A reader that may race with
+    /// Dispose holds <see cref="Lease"/> while it reads.</summary>
     internal ReadOnlySpan<byte> Span
     {
         get
         {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            ObjectDisposedException.ThrowIf(_lifetime.IsClosed, this);
             return _bytes;
         }
     }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    /// <summary>Keeps the bytes intact until the lease is disposed; throws when the key is disposed.</summary>
+    internal KeyLease Lease() => _lifetime.Lease();
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) CryptographicOperations.ZeroMemory(_bytes);
-    }
+    public bool IsDisposed => _lifetime.IsClosed;
+
+    public void Dispose() => _lifetime.Close();
 
     public override string ToString() => $"SecretKey({Size} bytes)";
 

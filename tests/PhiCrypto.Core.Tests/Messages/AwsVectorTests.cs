@@ -23,7 +23,7 @@ public class AwsVectorTests
     {
         if (name == "") { Assert.False(TestVectors.IsCi); return; }
         var (ciphertext, expected, keyring, context, required) = Load(name);
-        var options = new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = required ? context : null };
+        var options = new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = required ? context : null, AllowLegacy = true };
         var plaintext = Message.Decrypt(ciphertext, options, out var authenticated);
         Assert.Equal(expected, plaintext);
         foreach (var (k, v) in context) Assert.Equal(v, authenticated[k]);
@@ -39,9 +39,23 @@ public class AwsVectorTests
     {
         if (name == "" || !name.Contains("RequiredEncryptionContext")) return;
         var (ciphertext, _, keyring, context, _) = Load(name);
-        Assert.Throws<KeyNotAvailableException>(() => Message.Decrypt(ciphertext, new MessageDecryptOptions { Wrappers = [keyring] }));
+        Assert.Throws<KeyNotAvailableException>(() => Message.Decrypt(ciphertext, new MessageDecryptOptions { Wrappers = [keyring], AllowLegacy = true }));
         var wrong = context.ToDictionary(p => p.Key, p => p.Value + "x");
-        Assert.Throws<PolicyViolationException>(() => Message.Decrypt(ciphertext, new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = wrong }));
+        Assert.Throws<PolicyViolationException>(() => Message.Decrypt(ciphertext, new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = wrong, AllowLegacy = true }));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NonCommittingSuitesNeedTheLegacyOptIn(string name)
+    {
+        if (name == "") return;
+        var (ciphertext, expected, keyring, context, required) = Load(name);
+        var defaults = new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = required ? context : null };
+        if (ciphertext[0] == 2) { Assert.Equal(expected, Message.Decrypt(ciphertext, defaults)); return; } // v2: commits
+        var e = Assert.Throws<PolicyViolationException>(() => Message.Decrypt(ciphertext, defaults));
+        Assert.Contains("AllowLegacy", e.Message);
+        Assert.Throws<PolicyViolationException>(() => new SeekableMessageReader(new MemoryStream(ciphertext), defaults));
+        Assert.Throws<PolicyViolationException>(() => MessagePipeline.Decrypt(new MemoryStream(ciphertext), Stream.Null, defaults));
     }
 
     [Theory]
@@ -50,7 +64,7 @@ public class AwsVectorTests
     {
         if (name == "") return;
         var (ciphertext, expected, keyring, context, required) = Load(name);
-        using var reader = new SeekableMessageReader(new MemoryStream(ciphertext), new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = required ? context : null });
+        using var reader = new SeekableMessageReader(new MemoryStream(ciphertext), new MessageDecryptOptions { Wrappers = [keyring], ExpectedContext = required ? context : null, AllowLegacy = true });
         Assert.Equal(expected.Length, reader.PlaintextLength);
         foreach (var (start, count) in new[] { (0, 10), (500, 30), (511, 2), (10000, 1000), (0, 10240) })
             Assert.Equal(expected.AsSpan(start, Math.Min(count, expected.Length - start)).ToArray(), reader.ReadRange(start, count));

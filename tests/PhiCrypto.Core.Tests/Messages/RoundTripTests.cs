@@ -22,7 +22,10 @@ public class RoundTripTests
         var plaintext = Plaintext(length, length);
         using var sink = new MemoryStream();
         using (var writer = new MessageEncryptStream(sink, EncryptOptions(frameLength), leaveOpen: true))
+        {
             for (int at = 0; at < length; at += writeSize) writer.Write(plaintext.AsSpan(at, Math.Min(writeSize, length - at)));
+            writer.FlushFinalBlock();
+        }
         var message = sink.ToArray();
 
         Assert.Equal(plaintext, Decrypt(message));

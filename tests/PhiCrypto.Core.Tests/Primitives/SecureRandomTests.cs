@@ -11,6 +11,17 @@ public class SecureRandomTests
     }
 
     [Fact]
+    public void A_page_wiped_as_in_a_forked_child_is_refilled_before_any_byte_is_served()
+    {
+        Span<byte> before = stackalloc byte[12], after = stackalloc byte[12];
+        SecureRandom.Fill(before);
+        SecureRandom.SimulateForkWipe(); // MADV_WIPEONFORK: the child's copy of the page reads as zeros
+        SecureRandom.Fill(after);
+        Assert.False(after.IndexOfAnyExcept((byte)0) < 0, "served the wiped (all-zero) bytes");
+        Assert.False(after.SequenceEqual(before));
+    }
+
+    [Fact]
     public void Nonces_never_repeat_across_many_draws_and_threads()
     {
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
