@@ -257,8 +257,9 @@ public sealed class Ff1 : IDisposable
     private static void WriteFixed<T>(T value, Span<byte> destination) where T : IBinaryInteger<T>
     {
         Span<byte> buffer = stackalloc byte[MaxB + 1];
-        int count = value.GetByteCount(); // BigInteger may add a zero sign byte
-        value.WriteBigEndian(buffer[..count]);
+        // TryWriteBigEndian, not the WriteBigEndian default method, which would box a UInt128 per call.
+        // BigInteger may write a zero sign byte first.
+        value.TryWriteBigEndian(buffer, out int count);
         int skip = Math.Max(0, count - destination.Length);
         destination.Clear();
         buffer[skip..count].CopyTo(destination[(destination.Length - (count - skip))..]);

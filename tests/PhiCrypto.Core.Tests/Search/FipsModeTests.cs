@@ -1,0 +1,114 @@
+// An honest FIPS mode (issue 14 section 4): AES-SIV refused unless a named setting allows it; KWP through
+// OpenSSL's own key wrap; FullyValidated only when OpenSSL's default properties select the FIPS provider;
+// EnableFips() refused once a key exists; FF1 and HMAC blind indexes stay available (both approved).
+// These toggle the process-wide policy, so they run in the non-parallel FIPS collection.
+using System.Security.Cryptography;
+using PhiCrypto.Fields;
+using PhiCrypto.Primitives;
+using PhiCrypto.Search;
+using PhiCrypto.Tests.Primitives;
+
+namespace PhiCrypto.Tests.Search;
+
+[Collection(nameof(FipsPolicyTests))]
+public class FipsModeTests
+{
+    // Before: in FIPS mode a deterministic field encrypted through AES-SIV, a non-approved mode.
+    [Fact]
+    public void FipsModeRefusesDeterministicAesSiv()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: true);
+        using var siv = Aes256Siv.Create(new byte[64]);
+        var ex = Assert.Throws<PolicyViolationException>(() => siv.Encrypt("x"u8, "ad"u8));
+        Assert.Contains(CryptoPolicy.AllowAesSivVariable, ex.Message);
+        Assert.Throws<PolicyViolationException>(() => siv.TryDecrypt(new byte[17], "ad"u8, new byte[1]));
+        using var key = FieldKey.Create(new byte[32], 1); // the key itself still loads: randomized fields work
+        Assert.Throws<PolicyViolationException>(() => FieldEnvelope.Encrypt(key, FieldMode.Deterministic, "clinic.Patient.ssn", "123-45-6789"u8));
+        var randomized = FieldEnvelope.Encrypt(key, FieldMode.Randomized, "clinic.Patient.ssn", "123-45-6789"u8);
+        Assert.Equal("123-45-6789"u8.ToArray(), FieldEnvelope.Decrypt(key, "clinic.Patient.ssn", randomized));
+    }
+
+    [Fact]
+    public void NamedSettingAllowsAesSivInFipsModeOnOpenSsl()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: true, allowSiv: true);
+        using var siv = Aes256Siv.Create(new byte[64]);
+        Assert.False(siv.IsHardwareAccelerated);
+        var ct = siv.Encrypt("x"u8, "ad"u8);
+        Assert.Equal("x"u8.ToArray(), siv.Decrypt(ct, "ad"u8));
+    }
+
+    [Fact]
+    public void OutsideFipsModeAesSivNeedsNoSetting()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: false);
+        using var siv = Aes256Siv.Create(new byte[64]);
+        Assert.Equal(17, siv.Encrypt("x"u8, "ad"u8).Length);
+    }
+
+    // Before: EnableFips() after keys existed silently left those keys on AES-NI / libsodium.
+    [Fact]
+    public void EnableFipsAfterAKeyExistsIsRefused()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: false, keyCreated: false);
+        using (Aes256Gcm.Create(new byte[32])) { }
+        var ex = Assert.Throws<PolicyViolationException>(CryptoPolicy.EnableFips);
+        Assert.Contains("before any key", ex.Message);
+        Assert.False(CryptoPolicy.FipsMode);
+    }
+
+    [Fact]
+    public void EnableFipsBeforeAnyKeyWorksAndIsIdempotent()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: false, keyCreated: false);
+        CryptoPolicy.EnableFips();
+        Assert.True(CryptoPolicy.FipsMode);
+        using (Aes256Gcm.Create(new byte[32])) { }
+        CryptoPolicy.EnableFips(); // already on: nothing to refuse
+    }
+
+    [Theory]
+    [InlineData(true, true, true, true)]
+    [InlineData(true, true, false, false)]  // provider loaded but not selected by default: not validated
+    [InlineData(true, null, null, false)]
+    [InlineData(false, true, true, false)]
+    public void FullyValidatedNeedsTheFipsProviderSelectedByDefault(bool policy, bool? provider, bool? defaults, bool expected)
+        => Assert.Equal(expected, new FipsStatus(policy, provider, defaults, "OpenSSL 3").FullyValidated);
+
+    // In FIPS mode KWP goes through .NET's Aes.EncryptKeyWrapPadded (OpenSSL's own AES-WRAP-PAD): the bytes
+    // agree with our SP 800-38F implementation, and tampering is an authentication failure either way.
+    [Fact]
+    public void KeyWrapPaddedUnderFipsIsOpenSslsAndAgrees()
+    {
+        var kek = SecureRandom.GetBytes(32);
+        foreach (int length in new[] { 1, 7, 8, 9, 32, 33, 64 })
+        {
+            var key = SecureRandom.GetBytes(length);
+            byte[] fips, ours;
+            using (CryptoPolicy.OverrideForTests(fips: true)) fips = AesKeyWrap.WrapPadded(kek, key);
+            using (CryptoPolicy.OverrideForTests(fips: false)) ours = AesKeyWrap.WrapPadded(kek, key);
+            using var aes = Aes.Create();
+            aes.SetKey(kek);
+            Assert.Equal(aes.EncryptKeyWrapPadded(key), fips);
+            Assert.Equal(ours, fips);
+            using var _ = CryptoPolicy.OverrideForTests(fips: true);
+            Assert.Equal(key, AesKeyWrap.UnwrapPadded(kek, fips));
+            fips[^1] ^= 1;
+            Assert.Throws<AuthenticationFailedException>(() => AesKeyWrap.UnwrapPadded(kek, fips));
+            var output = new byte[fips.Length - 8];
+            Assert.Throws<AuthenticationFailedException>(() => AesKeyWrap.UnwrapPadded(kek, fips, output));
+            Assert.All(output, b => Assert.Equal(0, b));
+        }
+    }
+
+    [Fact]
+    public void Ff1AndBlindIndexesRunInFipsMode()
+    {
+        using var _ = CryptoPolicy.OverrideForTests(fips: true);
+        using var ff1 = Ff1.Create(Convert.FromHexString("2B7E151628AED2A6ABF7158809CF4F3CEF4359D8D580AA4F7F036D6F04FC6A94"));
+        Assert.False(ff1.IsHardwareAccelerated); // OpenSSL's AES
+        Assert.Equal("1001623463", ff1.Encrypt("0123456789", "9876543210"u8));
+        using var index = BlindIndex.Create(BlindIndexDefinition.Exact("last_name_exact", 32), Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(), 1, "clinic.Patient.last_name");
+        Assert.Equal("24413a15", Convert.ToHexStringLower(index.Compute("O'Brien")));
+    }
+}
