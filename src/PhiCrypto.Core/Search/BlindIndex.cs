@@ -7,11 +7,13 @@
 //   compound: 0x01 || 0x03 || count || per field: norm || 0x00 (NULL)  or  norm || 0x01 || u32be(len) || UTF-8
 // Length prefixes make compound messages unambiguous ("ab"+"c" differs from "a"+"bc"). A value is at
 // most MaxValueBytes of UTF-8; text that is not valid UTF-16 is refused rather than replaced.
-// Thread-safe; no state per call. docs/search.md says what each kind reveals.
+// Thread-safe: keyed HMAC states (IncrementalHash) come from a small pool, so a value costs the HMAC
+// itself, not OpenSSL's MAC fetch and key setup. docs/search.md says what each kind reveals.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using PhiCrypto.Primitives;
 
 namespace PhiCrypto.Search;
 
@@ -26,11 +28,13 @@ public sealed class BlindIndex : IDisposable
     private const int StackMessage = 256;
 
     private readonly BlindIndexKey _key;
+    private readonly InstancePool<IncrementalHash> _macs;
 
     private BlindIndex(BlindIndexDefinition definition, BlindIndexKey key)
     {
         Definition = definition;
         _key = key;
+        _macs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key.Span));
     }
 
     /// <summary>Derives the index key from <paramref name="dek"/> (the purpose's DEK of <paramref name="version"/>)
@@ -176,7 +180,16 @@ public sealed class BlindIndex : IDisposable
     private void MacTruncated(ReadOnlySpan<byte> message, Span<byte> output)
     {
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key.Span, message, mac);
+        var hmac = _macs.Rent();
+        try
+        {
+            hmac.AppendData(message);
+            hmac.GetHashAndReset(mac);
+        }
+        finally
+        {
+            _macs.Return(hmac);
+        }
         Truncate(mac, Definition.Bits, output);
         CryptographicOperations.ZeroMemory(mac);
     }
@@ -216,7 +229,11 @@ public sealed class BlindIndex : IDisposable
         if (output.Length != Definition.ValueLength) throw new ArgumentException($"output must be {Definition.ValueLength} bytes", nameof(output));
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _macs.Dispose();
+        _key.Dispose();
+    }
 
     public override string ToString() => $"BlindIndex({Purpose}/{Definition.Name}, {Definition.Kind}, {Definition.Bits} bits, version {Version})";
 }
