@@ -6,8 +6,9 @@
 //   W is SP 800-38F Algorithm 1 (RFC 3394 2.2.1, index form): 6n steps of AES over semiblocks.
 // Outside FIPS mode: on the AES-NI core with the key schedule on the stack (no allocation).
 // FIPS mode: KWP is OpenSSL's own AES-WRAP-PAD through .NET's Aes.EncryptKeyWrapPadded /
-// DecryptKeyWrapPadded, so the whole mode runs inside the module. KW (RFC 3394) has no .NET API: it stays
-// this file's W over OpenSSL's AES-ECB (approved mode, our composition; docs/compliance.md says so).
+// DecryptKeyWrapPadded, so the whole mode runs inside the module. KW (RFC 3394) has no .NET API: FIPS
+// mode calls OpenSSL's AES-WRAP through EVP (OpenSslKeyWrap.cs), and only without libcrypto 3 falls
+// back to this file's W over OpenSSL's AES-ECB.
 // Unwrap checks the integrity value and padding without early exit and throws
 // AuthenticationFailedException on any mismatch (wrong KEK or tampering); a wrapped input whose length
 // no wrap can have throws MalformedDataException. Nothing is released on failure.
@@ -61,7 +62,7 @@ public static class AesKeyWrap
         if (wrapped.Length < 16 || wrapped.Length % 8 != 0) throw new MalformedDataException("wrapped key length is not a KWP output length");
         if (output.Length < wrapped.Length - Overhead) throw new ArgumentException("output must be at least wrapped length - 8", nameof(output));
         if (wrapped.Overlaps(output)) throw new ArgumentException("wrapped and output overlap", nameof(output));
-        int length = CryptoPolicy.FipsMode ? UnwrapPaddedOpenSsl(kek, wrapped, output[..(wrapped.Length - Overhead)]) : UnwrapPaddedAesNi(kek, wrapped, output[..(wrapped.Length - Overhead)]);
+        int length = CryptoPolicy.FipsMode ? UnwrapPaddedOpenSsl(kek, wrapped, output[..(wrapped.Length - Overhead)]) : UnwrapPaddedW(kek, wrapped, output[..(wrapped.Length - Overhead)]);
         if (length < 0)
         {
             CryptographicOperations.ZeroMemory(output);
@@ -85,6 +86,7 @@ public static class AesKeyWrap
         if (key.Length < 16 || key.Length % 8 != 0) throw new ArgumentException("KW input must be a multiple of 8 bytes, at least 16", nameof(key));
         if (output.Length != key.Length + Overhead) throw new ArgumentException("output must be key length + 8", nameof(output));
         if (key.Overlaps(output)) throw new ArgumentException("key and output overlap", nameof(output));
+        if (CryptoPolicy.FipsMode && OpenSslKeyWrap.Transform(kek, key, output, wrap: true) is not null) return;
         Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
         using var aes = new KekCipher(kek, schedule);
         key.CopyTo(output[8..]);
@@ -98,18 +100,25 @@ public static class AesKeyWrap
         if (wrapped.Length < 24 || wrapped.Length % 8 != 0) throw new MalformedDataException("wrapped key length is not a KW output length");
         if (output.Length != wrapped.Length - Overhead) throw new ArgumentException("output must be wrapped length - 8", nameof(output));
         if (wrapped.Overlaps(output)) throw new ArgumentException("wrapped and output overlap", nameof(output));
-        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
-        using var aes = new KekCipher(kek, schedule);
-        wrapped[8..].CopyTo(output);
-        ulong a = WInverse(in aes, BinaryPrimitives.ReadUInt64BigEndian(wrapped), output);
-        if (a != Icv1) // one 64-bit comparison: constant time
+        bool authentic = CryptoPolicy.FipsMode && OpenSslKeyWrap.Transform(kek, wrapped, output, wrap: false) is { } byOpenSsl
+            ? byOpenSsl
+            : UnwrapW(kek, wrapped, output);
+        if (!authentic)
         {
             CryptographicOperations.ZeroMemory(output);
             throw new AuthenticationFailedException();
         }
     }
 
-    private static int UnwrapPaddedAesNi(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> r)
+    private static bool UnwrapW(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> output)
+    {
+        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
+        using var aes = new KekCipher(kek, schedule);
+        wrapped[8..].CopyTo(output);
+        return WInverse(in aes, BinaryPrimitives.ReadUInt64BigEndian(wrapped), output) == Icv1; // one 64-bit comparison: constant time
+    }
+
+    private static int UnwrapPaddedW(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> r)
     {
         Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
         using var aes = new KekCipher(kek, schedule);

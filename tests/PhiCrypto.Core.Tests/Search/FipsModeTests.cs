@@ -1,5 +1,5 @@
 // An honest FIPS mode (issue 14 section 4): AES-SIV refused unless a named setting allows it; KWP through
-// OpenSSL's own key wrap; FullyValidated only when OpenSSL's default properties select the FIPS provider;
+// OpenSSL's own key wrap (KW through EVP); FullyValidated only when OpenSSL's default properties select the FIPS provider;
 // EnableFips() refused once a key exists; FF1 and HMAC blind indexes stay available (both approved).
 // These toggle the process-wide policy, so they run in the non-parallel FIPS collection.
 using System.Security.Cryptography;
@@ -98,6 +98,38 @@ public class FipsModeTests
             var output = new byte[fips.Length - 8];
             Assert.Throws<AuthenticationFailedException>(() => AesKeyWrap.UnwrapPadded(kek, fips, output));
             Assert.All(output, b => Assert.Equal(0, b));
+        }
+    }
+
+    // KW (RFC 3394) has no .NET API: FIPS mode drives OpenSSL's AES-WRAP through EVP. RFC 3394 4.6
+    // (256-bit key under a 256-bit KEK), then agreement with our W for every KEK size.
+    [Fact]
+    public void KeyWrapUnderFipsIsOpenSslsAndAgrees()
+    {
+        if (CryptoPolicy.GetFipsStatus().OpenSslVersion is null) return; // no libcrypto 3: the documented fallback
+        Assert.True(OpenSslKeyWrap.IsAvailable);
+        var kek = Convert.FromHexString("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+        var key = Convert.FromHexString("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F");
+        var direct = new byte[40];
+        Assert.True(OpenSslKeyWrap.Transform(kek, key, direct, wrap: true));
+        Assert.Equal("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21", Convert.ToHexString(direct));
+        foreach (int kekSize in new[] { 16, 24, 32 })
+        {
+            var k = SecureRandom.GetBytes(kekSize);
+            var dek = SecureRandom.GetBytes(32);
+            var viaOpenSsl = new byte[40];
+            var ours = new byte[40];
+            using (CryptoPolicy.OverrideForTests(fips: true)) AesKeyWrap.Wrap(k, dek, viaOpenSsl);
+            using (CryptoPolicy.OverrideForTests(fips: false)) AesKeyWrap.Wrap(k, dek, ours);
+            Assert.Equal(ours, viaOpenSsl);
+            using var _ = CryptoPolicy.OverrideForTests(fips: true);
+            var back = new byte[32];
+            AesKeyWrap.Unwrap(k, viaOpenSsl, back);
+            Assert.Equal(dek, back);
+            viaOpenSsl[5] ^= 0x80;
+            Assert.Throws<AuthenticationFailedException>(() => AesKeyWrap.Unwrap(k, viaOpenSsl, back));
+            Assert.All(back, b => Assert.Equal(0, b));
+            Assert.Equal(false, OpenSslKeyWrap.Transform(k, viaOpenSsl, back, wrap: false));
         }
     }
 
