@@ -6,7 +6,7 @@ using PhiCrypto.Search;
 
 namespace PhiCrypto.Bench.Search;
 
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class BlindIndexBenchmarks
 {
     private readonly byte[] _out = new byte[4], _mac = new byte[32], _refKey = new byte[32], _refMessage = new byte[14];

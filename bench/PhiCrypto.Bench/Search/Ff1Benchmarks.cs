@@ -6,7 +6,7 @@ using PhiCrypto.Primitives;
 
 namespace PhiCrypto.Bench.Search;
 
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class Ff1Benchmarks
 {
     private static readonly byte[] s_tweak = "clinic.Patient.ssn"u8.ToArray();
