@@ -7,6 +7,9 @@
 // as do "ς", "Σ" and "σ"), plus the one full folding NFKC leaves: "ß" and "ẞ" -> "ss". It is not the
 // whole of Unicode's CaseFolding.txt (e.g. "İ" folds to "i" here, to "i̇" there); every binding reaches
 // this one implementation through the C ABI, so stored and queried values always fold alike.
+// NFKC and full case mappings come from ICU. Under InvariantGlobalization .NET silently leaves text
+// unnormalized and skips mappings such as "ſ" -> "S", so indexes would differ from an ICU host's:
+// case-insensitive normalization is refused there (PolicyViolationException), never computed wrong.
 using System.Text;
 
 namespace PhiCrypto.Search;
@@ -35,10 +38,32 @@ public static class TextNormalizer
         return normalization switch
         {
             TextNormalization.Exact => value,
+            TextNormalization.CaseInsensitive when !s_hasUnicodeData => throw new PolicyViolationException(
+                "case-insensitive blind indexes need ICU's Unicode data; this process runs with InvariantGlobalization, where NFKC and case folding would silently differ from other hosts"),
             TextNormalization.CaseInsensitive => CollapseWhitespace(Fold(value.Normalize(NormalizationForm.FormKC)).Normalize(NormalizationForm.FormKC), prefixQuery),
             _ => throw new ArgumentOutOfRangeException(nameof(normalization), "unknown text normalization"),
         };
     }
+
+    // Probes behaviour, not settings: "ﬁ" must decompose and "ſ" must upper-case to "S".
+    private static volatile bool s_hasUnicodeData =
+        "\uFB01".Normalize(NormalizationForm.FormKC) == "fi" && "\u017F".ToUpperInvariant() == "S";
+
+    /// <summary>Tests only: pretend the process has (or lacks) Unicode data; dispose to restore.</summary>
+    internal static IDisposable OverrideUnicodeDataForTests(bool present)
+    {
+        bool previous = s_hasUnicodeData;
+        s_hasUnicodeData = present;
+        return new Restore(() => s_hasUnicodeData = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
+    /// <summary>False when the process has no Unicode data (InvariantGlobalization): case-insensitive indexes are refused.</summary>
+    public static bool CaseInsensitiveSupported => s_hasUnicodeData;
 
     private static string Fold(string value)
     {

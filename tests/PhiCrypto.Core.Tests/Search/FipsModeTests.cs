@@ -133,6 +133,25 @@ public class FipsModeTests
         }
     }
 
+    // Before: under InvariantGlobalization (the NativeAOT library's setting) NFKC and case mappings silently
+    // did nothing, so a C ABI host would compute other case-insensitive indexes than a .NET host (probed
+    // with a console app: "ﬁ Ｓｍｉｔｈ" came back unchanged). Now that is refused. Runs in this
+    // collection because it flips a process-wide switch.
+    [Fact]
+    public void CaseInsensitiveIndexesAreRefusedWithoutUnicodeData()
+    {
+        Assert.True(TextNormalizer.CaseInsensitiveSupported); // the test host has ICU
+        using var ci = BlindIndex.Create(BlindIndexDefinition.Exact("ci", 32, TextNormalization.CaseInsensitive), new byte[32], 1, "p");
+        using var exact = BlindIndex.Create(BlindIndexDefinition.Exact("e", 32), new byte[32], 1, "p");
+        using (TextNormalizer.OverrideUnicodeDataForTests(present: false))
+        {
+            var ex = Assert.Throws<PolicyViolationException>(() => ci.Compute("Smith"));
+            Assert.Contains("InvariantGlobalization", ex.Message);
+            Assert.Equal(4, exact.Compute("Smith").Length); // exact indexes need no Unicode data
+        }
+        Assert.Equal(4, ci.Compute("Smith").Length);
+    }
+
     [Fact]
     public void Ff1AndBlindIndexesRunInFipsMode()
     {
