@@ -28,6 +28,7 @@ public abstract class Aes256Gcm : IDisposable
     public static Aes256Gcm Create(ReadOnlySpan<byte> key, AeadBackend? backend = null)
     {
         if (key.Length != KeySize) throw new ArgumentException("AES-256-GCM key must be 32 bytes", nameof(key));
+        CryptoPolicy.NoteKeyCreated();
         var chosen = backend ?? CryptoPolicy.DefaultAeadBackend;
         if (chosen == AeadBackend.Sodium) CryptoPolicy.RequireApproved("libsodium AES-GCM (non-OpenSSL backend)", approved: false);
         return chosen == AeadBackend.Sodium ? new SodiumGcm(key) : new OpenSslGcm(key);

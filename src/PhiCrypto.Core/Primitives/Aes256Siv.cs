@@ -144,6 +144,7 @@ public sealed class Aes256Siv : IDisposable
 
     private static void CheckEncrypt(ReadOnlySpan<byte> plaintext, Span<byte> output)
     {
+        CryptoPolicy.RequireAesSivAllowed(); // not an approved mode: refused in FIPS mode unless allowed by name
         if (plaintext.Length > int.MaxValue - SivSize) throw new ArgumentException("plaintext too long", nameof(plaintext));
         if (output.Length != plaintext.Length + SivSize) throw new ArgumentException("output must be plaintext length + 16", nameof(output));
         if (plaintext.Overlaps(output)) throw new ArgumentException("plaintext and output overlap", nameof(output));
@@ -151,6 +152,7 @@ public sealed class Aes256Siv : IDisposable
 
     private static bool CheckDecrypt(ReadOnlySpan<byte> input, Span<byte> plaintext)
     {
+        CryptoPolicy.RequireAesSivAllowed();
         if (input.Length < SivSize) return false;
         if (plaintext.Length != input.Length - SivSize) throw new ArgumentException("output must be input length - 16", nameof(plaintext));
         if (plaintext.Overlaps(input)) throw new ArgumentException("input and output overlap", nameof(plaintext));

@@ -26,6 +26,7 @@ internal abstract class AesBlockCipher : IDisposable
     public static AesBlockCipher Create(ReadOnlySpan<byte> key, bool forceOpenSsl = false)
     {
         Debug.Assert(key.Length is 16 or 24 or 32);
+        CryptoPolicy.NoteKeyCreated();
         return !forceOpenSsl && !CryptoPolicy.FipsMode && HardwareSupported
             ? new AesNiBlockCipher(key)
             : new OpenSslBlockCipher(key);

@@ -4,7 +4,11 @@
 //   KWP: input 1 byte or more; output the input rounded up to 8, plus 8.
 //        S = ICV2 || [len(P)]32 || P || 0^pad, ICV2 = A65959A6; C = AES(S) when P fits 8 bytes, else W(S).
 //   W is SP 800-38F Algorithm 1 (RFC 3394 2.2.1, index form): 6n steps of AES over semiblocks.
-// On the AES-NI core with the key schedule on the stack (no allocation), or on OpenSSL in FIPS mode.
+// Outside FIPS mode: on the AES-NI core with the key schedule on the stack (no allocation).
+// FIPS mode: KWP is OpenSSL's own AES-WRAP-PAD through .NET's Aes.EncryptKeyWrapPadded /
+// DecryptKeyWrapPadded, so the whole mode runs inside the module. KW (RFC 3394) has no .NET API: FIPS
+// mode calls OpenSSL's AES-WRAP through EVP (OpenSslKeyWrap.cs), and only without libcrypto 3 falls
+// back to this file's W over OpenSSL's AES-ECB.
 // Unwrap checks the integrity value and padding without early exit and throws
 // AuthenticationFailedException on any mismatch (wrong KEK or tampering); a wrapped input whose length
 // no wrap can have throws MalformedDataException. Nothing is released on failure.
@@ -31,6 +35,12 @@ public static class AesKeyWrap
         if (key.IsEmpty || key.Length > int.MaxValue - 16) throw new ArgumentException("KWP input must be 1 byte or more", nameof(key));
         if (output.Length != WrappedLengthPadded(key.Length)) throw new ArgumentException("output must be WrappedLengthPadded(key length)", nameof(output));
         if (key.Overlaps(output)) throw new ArgumentException("key and output overlap", nameof(output));
+        if (CryptoPolicy.FipsMode)
+        {
+            using var openSsl = OpenSslAes(kek);
+            openSsl.EncryptKeyWrapPadded(key, output);
+            return;
+        }
         Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
         using var aes = new KekCipher(kek, schedule);
         WrapPaddedCore(in aes, key, output);
@@ -52,9 +62,7 @@ public static class AesKeyWrap
         if (wrapped.Length < 16 || wrapped.Length % 8 != 0) throw new MalformedDataException("wrapped key length is not a KWP output length");
         if (output.Length < wrapped.Length - Overhead) throw new ArgumentException("output must be at least wrapped length - 8", nameof(output));
         if (wrapped.Overlaps(output)) throw new ArgumentException("wrapped and output overlap", nameof(output));
-        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
-        using var aes = new KekCipher(kek, schedule);
-        int length = UnwrapPaddedCore(in aes, wrapped, output[..(wrapped.Length - Overhead)]);
+        int length = CryptoPolicy.FipsMode ? UnwrapPaddedOpenSsl(kek, wrapped, output[..(wrapped.Length - Overhead)]) : UnwrapPaddedW(kek, wrapped, output[..(wrapped.Length - Overhead)]);
         if (length < 0)
         {
             CryptographicOperations.ZeroMemory(output);
@@ -78,6 +86,7 @@ public static class AesKeyWrap
         if (key.Length < 16 || key.Length % 8 != 0) throw new ArgumentException("KW input must be a multiple of 8 bytes, at least 16", nameof(key));
         if (output.Length != key.Length + Overhead) throw new ArgumentException("output must be key length + 8", nameof(output));
         if (key.Overlaps(output)) throw new ArgumentException("key and output overlap", nameof(output));
+        if (CryptoPolicy.FipsMode && OpenSslKeyWrap.Transform(kek, key, output, wrap: true) is not null) return;
         Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
         using var aes = new KekCipher(kek, schedule);
         key.CopyTo(output[8..]);
@@ -91,15 +100,44 @@ public static class AesKeyWrap
         if (wrapped.Length < 24 || wrapped.Length % 8 != 0) throw new MalformedDataException("wrapped key length is not a KW output length");
         if (output.Length != wrapped.Length - Overhead) throw new ArgumentException("output must be wrapped length - 8", nameof(output));
         if (wrapped.Overlaps(output)) throw new ArgumentException("wrapped and output overlap", nameof(output));
-        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
-        using var aes = new KekCipher(kek, schedule);
-        wrapped[8..].CopyTo(output);
-        ulong a = WInverse(in aes, BinaryPrimitives.ReadUInt64BigEndian(wrapped), output);
-        if (a != Icv1) // one 64-bit comparison: constant time
+        bool authentic = CryptoPolicy.FipsMode && OpenSslKeyWrap.Transform(kek, wrapped, output, wrap: false) is { } byOpenSsl
+            ? byOpenSsl
+            : UnwrapW(kek, wrapped, output);
+        if (!authentic)
         {
             CryptographicOperations.ZeroMemory(output);
             throw new AuthenticationFailedException();
         }
+    }
+
+    private static bool UnwrapW(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> output)
+    {
+        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
+        using var aes = new KekCipher(kek, schedule);
+        wrapped[8..].CopyTo(output);
+        return WInverse(in aes, BinaryPrimitives.ReadUInt64BigEndian(wrapped), output) == Icv1; // one 64-bit comparison: constant time
+    }
+
+    private static int UnwrapPaddedW(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> r)
+    {
+        Span<Vector128<byte>> schedule = stackalloc Vector128<byte>[KekCipher.ScheduleSize];
+        using var aes = new KekCipher(kek, schedule);
+        return UnwrapPaddedCore(in aes, wrapped, r);
+    }
+
+    // OpenSSL throws on a wrong integrity value or padding; any such failure is -1, like the core's.
+    private static int UnwrapPaddedOpenSsl(ReadOnlySpan<byte> kek, ReadOnlySpan<byte> wrapped, Span<byte> r)
+    {
+        using var aes = OpenSslAes(kek);
+        try { return aes.DecryptKeyWrapPadded(wrapped, r); }
+        catch (CryptographicException) { return -1; }
+    }
+
+    private static System.Security.Cryptography.Aes OpenSslAes(ReadOnlySpan<byte> kek)
+    {
+        var aes = System.Security.Cryptography.Aes.Create();
+        aes.SetKey(kek);
+        return aes;
     }
 
     private static void WrapPaddedCore(in KekCipher aes, ReadOnlySpan<byte> key, Span<byte> output)

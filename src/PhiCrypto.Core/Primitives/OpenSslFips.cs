@@ -13,8 +13,9 @@ namespace PhiCrypto.Primitives;
 /// <param name="OpenSslVersion">OpenSSL's version string, or null.</param>
 public sealed record FipsStatus(bool PolicyEnabled, bool? ProviderAvailable, bool? DefaultPropertiesFips, string? OpenSslVersion)
 {
-    /// <summary>FIPS mode on and OpenSSL's FIPS provider active.</summary>
-    public bool FullyValidated => PolicyEnabled && ProviderAvailable == true;
+    /// <summary>FIPS mode on, OpenSSL's FIPS provider available, and OpenSSL's default properties selecting
+    /// it ("fips=yes"), so every algorithm .NET fetches comes from the FIPS provider, not the default one.</summary>
+    public bool FullyValidated => PolicyEnabled && ProviderAvailable == true && DefaultPropertiesFips == true;
 }
 
 internal static unsafe class OpenSslFips
