@@ -1,7 +1,7 @@
 // Fuzzing (docs/fuzzing.md): tests/PhiCrypto.Fuzz under libFuzzer through SharpFuzz.
 //   Fuzz-Prepare  copies the built fuzz project to artifacts/fuzz/bin, instruments our assemblies there
 //                 (dotnet sharpfuzz) and builds the libFuzzer driver with clang-16 + libfuzzer-16-dev
-//   Test-Fuzz     every target for --fuzz-seconds (20 s) inside Test: one passed test per clean target,
+//   Test-Fuzz     the same preparation, then every target for --fuzz-seconds (20 s) inside Test: one passed test per clean target,
 //                 one failed per target with a finding (JUnit into the test summary)
 //   Fuzz          every target (or --fuzz-target=NAME) for --fuzz-seconds (300 s); fails on a finding
 // A finding (undocumented exception, crash, hang > 10 s, out of memory) leaves its input in
@@ -18,29 +18,22 @@ string[] FuzzInstrumented() => new[] { "PhiCrypto.Core", "phicrypt", "PhiCrypto.
 Task("Fuzz-Prepare")
     .Description("Instrumented copy of tests/PhiCrypto.Fuzz and the libFuzzer driver, in artifacts/fuzz")
     .IsDependentOn("Build")
-    .Does(() =>
-{
-    var bin = FuzzDir().Combine("bin");
-    if (DirectoryExists(bin)) DeleteDirectory(bin, new DeleteDirectorySettings { Recursive = true, Force = true });
-    CopyDirectory(root.Combine($"tests/PhiCrypto.Fuzz/bin/{configuration}/net10.0"), bin);
-    foreach (var assembly in FuzzInstrumented())
-        FuzzRun("dotnet", $"sharpfuzz \"{bin.CombineWithFilePath(assembly + ".dll")}\"");
-    // -fsanitize=fuzzer would also link compiler-rt, which Debian ships in another package: compile with
-    // the coverage flags, then link libFuzzer.a from libfuzzer-16-dev (it brings its own main).
-    var obj = FuzzDir().CombineWithFilePath("phifuzz-driver.o");
-    FuzzRun("clang-16", $"-O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer-no-link -c tests/PhiCrypto.Fuzz/driver/phifuzz-driver.c -o \"{obj}\"");
-    FuzzRun("clang-16", $"\"{obj}\" /usr/lib/llvm-16/lib/libFuzzer.a -lstdc++ -lm -lpthread -o \"{FuzzDriver()}\"");
-});
+    .Does(() => FuzzPrepare());
 
+// Like the other suites, a broken setup is reported in the summary instead of stopping the Test run.
 Task("Test-Fuzz")
     .Description("Each fuzz target for --fuzz-seconds (default 20) seconds")
-    .IsDependentOn("Fuzz-Prepare")
+    .IsDependentOn("Build")
     .IsDependentOn("Clean-TestResults")
     .IsDependeeOf("Test")
     .Does(() =>
 {
     var junit = testResults.CombineWithFilePath("fuzz.xml");
-    try { FuzzWriteJUnit(FuzzAll(Argument("fuzz-seconds", 20)), junit); }
+    try
+    {
+        FuzzPrepare();
+        FuzzWriteJUnit(FuzzAll(Argument("fuzz-seconds", 20)), junit);
+    }
     catch (Exception e) { Warning($"fuzzing: {e.Message}"); }
     summary.AddJUnit(junit, "Fuzz (libFuzzer + SharpFuzz)");
 });
@@ -54,6 +47,20 @@ Task("Fuzz")
     var findings = results.Where(r => r.Finding is not null).ToList();
     if (findings.Count > 0) throw new Exception($"{findings.Count} fuzz target(s) with a finding: {string.Join(", ", findings.Select(f => f.Target))}");
 });
+
+void FuzzPrepare()
+{
+    var bin = FuzzDir().Combine("bin");
+    if (DirectoryExists(bin)) DeleteDirectory(bin, new DeleteDirectorySettings { Recursive = true, Force = true });
+    CopyDirectory(root.Combine($"tests/PhiCrypto.Fuzz/bin/{configuration}/net10.0"), bin);
+    foreach (var assembly in FuzzInstrumented())
+        FuzzRun("dotnet", $"sharpfuzz \"{bin.CombineWithFilePath(assembly + ".dll")}\"");
+    // -fsanitize=fuzzer would also link compiler-rt, which Debian ships in another package: compile with
+    // the coverage flags, then link libFuzzer.a from libfuzzer-16-dev (it brings its own main).
+    var obj = FuzzDir().CombineWithFilePath("phifuzz-driver.o");
+    FuzzRun("clang-16", $"-O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer-no-link -c tests/PhiCrypto.Fuzz/driver/phifuzz-driver.c -o \"{obj}\"");
+    FuzzRun("clang-16", $"\"{obj}\" /usr/lib/llvm-16/lib/libFuzzer.a -lstdc++ -lm -lpthread -o \"{FuzzDriver()}\"");
+}
 
 public sealed record FuzzResult(string Target, long Runs, long ExecPerSec, int Cov, int Ft, int Corpus, string Finding, string Log);
 
