@@ -23,12 +23,21 @@ static int Run(FuzzTarget target, string[] files)
         return 0;
     }
     if (files.Length == 0) return Usage();
+    GiveInstrumentationSomewhereToCount();
     foreach (var file in files)
     {
         var refused = target.Run(File.ReadAllBytes(file));   // an undocumented exception escapes: the process fails
         Console.WriteLine($"{target.Name}: {file}: " + (refused is null ? "accepted" : $"refused ({refused.GetType().Name}: {refused.Message})"));
     }
     return 0;
+}
+
+// The SharpFuzz-instrumented build (artifacts/fuzz/bin) counts edges into Trace.SharedMem, which the
+// libFuzzer loop points at shared memory; without it, give it a private buffer.
+static unsafe void GiveInstrumentationSomewhereToCount()
+{
+    if (SharpFuzz.Common.Trace.SharedMem == null)
+        SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
 }
 
 static int List()
