@@ -1,4 +1,4 @@
-// PhiCryptoCore build. Targets: Build, Test, Demo, Bench, Publish, Wheel.
+// PhiCryptoCore build. Targets: Build, Test, Demo, Bench, Publish, Wheel, Fuzz.
 // Run through ./build.sh, which installs what a target needs first.
 using System.Xml.Linq;
 // Each area of the house owns one file under build/ (its tasks hook into Test/Publish with IsDependeeOf).

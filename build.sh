@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bootstrap: install the system packages the chosen target needs (when missing), the local dotnet
-# tools, then hand over to Cake (build.cake). Usage: ./build.sh --target=Test|Demo|Build|Bench|Publish|Wheel
+# tools, then hand over to Cake (build.cake). Usage: ./build.sh --target=Test|Demo|Build|Bench|Publish|Wheel|Fuzz
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,12 +17,15 @@ base_pkgs=(ca-certificates git gcc)
 test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2
   python3-cryptography python3-boto3 python3-psutil python3-hypothesis python3-setuptools python3-wheel
   python3-build postgresql-15 softhsm2 opensc zstd
-  swift swift-proxy swift-account swift-container swift-object python3-swift memcached)
+  swift swift-proxy swift-account swift-container swift-object python3-swift memcached
+  clang-16 libfuzzer-16-dev)
+fuzz_pkgs=(clang-16 libfuzzer-16-dev)
 bench_pkgs=(age hyperfine openssl pv zstd bc time python3-cryptography python3-psutil postgresql-15)
 backports_pkgs=(python3-django)
 
 case "$target" in
   Test|Wheel|Publish|Bench) pkgs=("${base_pkgs[@]}" "${test_pkgs[@]}") ;;
+  Fuzz) pkgs=("${base_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
   *) pkgs=("${base_pkgs[@]}") ;;
 esac
 [ "$target" = Bench ] && pkgs+=("${bench_pkgs[@]}")

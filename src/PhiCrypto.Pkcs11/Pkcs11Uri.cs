@@ -37,7 +37,8 @@ public sealed record Pkcs11Uri
                 "object" => u with { Object = Decode(v) },
                 "id" => u with { Id = DecodeBytes(v) },
                 "serial" => u with { Serial = Decode(v) },
-                "slot-id" => u with { SlotId = ulong.Parse(Decode(v), NumberStyles.None, CultureInfo.InvariantCulture) },
+                "slot-id" => u with { SlotId = ulong.TryParse(Decode(v), NumberStyles.None, CultureInfo.InvariantCulture, out var slot) ? slot
+                                                  : throw new ArgumentException("the PKCS#11 URI slot-id is not a decimal number") },
                 "type" => u with { Type = Decode(v) },
                 "manufacturer" or "model" or "library-manufacturer" or "library-description" or "library-version" or "slot-description" or "slot-manufacturer" => u,
                 _ when k.StartsWith("x-", StringComparison.Ordinal) => u,

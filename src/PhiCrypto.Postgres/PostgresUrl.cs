@@ -31,12 +31,12 @@ public static class PostgresUrl
             {
                 case "sslmode": b.SslMode = Enum.Parse<SslMode>(value.Replace("-", ""), ignoreCase: true); break;
                 case "host": b.Host = value; break;
-                case "port": b.Port = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "port": b.Port = Number(key, value); break;
                 case "user": b.Username = value; break;
                 case "password": b.Password = value; break;
                 case "dbname": b.Database = value; break;
                 case "application_name": b.ApplicationName = value; break;
-                case "connect_timeout": b.Timeout = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "connect_timeout": b.Timeout = Number(key, value); break;
                 case "sslrootcert": b.RootCertificate = value; break;
                 case "options": b.Options = value; break;
                 case "schema": break; // ours: read by PostgresKeyStore
@@ -45,6 +45,9 @@ public static class PostgresUrl
         }
         return b.ConnectionString;
     }
+
+    private static int Number(string key, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"postgresql:// URL parameter '{key}' is not a number");
 
     /// <summary>A query parameter of the URL (e.g. our "schema"), or null.</summary>
     public static string? Parameter(string url, string name)
