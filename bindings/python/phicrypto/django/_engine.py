@@ -265,6 +265,13 @@ class Engine:
             return plain
         return [error_for(st, _STATUS_TEXT.get(st, "malformed envelope")) if st else pt for st, pt in zip(status, plain)]
 
+    # ---- row-bound field crypto (randomized; ``ad`` names the row: phicrypto.django.binding)
+    def encrypt_bound(self, purpose: str, plaintext: bytes, ad: bytes) -> bytes:
+        return self._ring.encrypt(purpose, plaintext, False, ad)
+
+    def decrypt_bound(self, purpose: str, envelope: bytes, ad: bytes) -> bytes:
+        return self._ring.decrypt(purpose, envelope, ad)
+
     def search(self, purpose: str, plaintext: bytes) -> list[bytes]:
         """The deterministic envelopes of ``plaintext`` under every version that can still decrypt."""
         try:

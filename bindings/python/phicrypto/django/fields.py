@@ -24,12 +24,13 @@ import threading
 from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, connections, models, router, transaction
+from django.db.models.signals import class_prepared
 from django.db.models.expressions import Col
 from django.db.models.query_utils import DeferredAttribute
 from django.db.utils import DataError
 from django.utils import timezone
 
-from . import audit
+from . import audit, binding
 from ._engine import FormatError, PhiCryptoError
 from .keyring import get_keyring
 
@@ -163,6 +164,9 @@ class EncryptedCol(Col):
     def select_format(self, compiler, sql, params):
         query = compiler.query
         model_load = not query.values_select and not any(a is self for a in query.annotation_select.values())
+        if not model_load and binding.bound_names(self.target):
+            raise FieldError(f"{self.target.model._meta.label}.{self.target.name} is bound to its row "
+                             f"(bind_to={binding.bound_names(self.target)}): read it from model instances, not values()/values_list()")
         self._phi_batch = _Batch(self.target) if model_load else None
         return super().select_format(compiler, sql, params)
 
@@ -189,12 +193,26 @@ _MISSING = object()
 
 
 # ---------------------------------------------------------------- the mixin
+class _BoundValue:
+    """A value on its way to a row-bound column, with the row's associated data (made in pre_save,
+    where the instance is known)."""
+    __slots__ = ("value", "ad")
+
+    def __init__(self, value, ad: bytes):
+        self.value, self.ad = value, ad
+
+    def __repr__(self):  # never the plaintext (Django logs query parameters)
+        return "<row-bound phicrypto value>"
+
+
 class EncryptedMixin:
     descriptor_class = EncryptedAttribute
     _unsupported_options = ("primary_key",)
 
-    def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea", **kwargs):
+    def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea",
+                 bind_to=None, **kwargs):
         self.deterministic = bool(deterministic)
+        self.bind_to = tuple(bind_to) if isinstance(bind_to, list) else bind_to
         self._purpose_arg = purpose
         self.purpose = purpose
         self.storage = storage
@@ -216,6 +234,8 @@ class EncryptedMixin:
             kwargs["purpose"] = self._purpose_arg
         if self.storage != "bytea":
             kwargs["storage"] = self.storage
+        if self.bind_to is not None:
+            kwargs["bind_to"] = self.bind_to
         return name, path, args, kwargs
 
     def check(self, **kwargs):
@@ -227,7 +247,7 @@ class EncryptedMixin:
                                        obj=self, id="phicrypto.E002"))
         if self.primary_key:
             errors.append(checks.Error("an encrypted field cannot be the primary key", obj=self, id="phicrypto.E003"))
-        return errors
+        return errors + binding.check(self)
 
     def db_type(self, connection):
         return "bytea" if self.storage == "bytea" else "text"
@@ -295,6 +315,11 @@ class EncryptedMixin:
             return self.to_storage(value.envelope)
         if hasattr(value, "resolve_expression"):
             return value
+        if type(value) is _BoundValue:
+            return self.to_storage(get_keyring().encrypt_bound(self.purpose, self.plaintext_bytes(value.value), value.ad))
+        if binding.bound_names(self):
+            raise FieldError(f"{self.model._meta.label}.{self.name} is bound to its row (bind_to={binding.bound_names(self)}): "
+                             f"write it with save(), create() or bulk_create(); QuerySet.update() and bulk_update() cannot bind it")
         plaintext = self.plaintext_bytes(value)
         if _batched_writes(connection):
             return _pending(self, plaintext)
@@ -305,12 +330,25 @@ class EncryptedMixin:
 
     def pre_save(self, model_instance, add):
         raw = model_instance.__dict__.get(self.attname)
+        if binding.bound_names(self):
+            return self._pre_save_bound(model_instance, raw, add)
         if type(raw) is Sealed and not getattr(self, "auto_now", False):
             return raw
         value = super().pre_save(model_instance, add)
         if self.unique and self.deterministic and value is not None:
             self._check_unique_across_versions(model_instance, value, add)
         return value
+
+    def _pre_save_bound(self, instance, raw, add):
+        """The row's current bound values make the AD. An unread value loaded under other bound
+        values (the bound field changed) is opened and encrypted again under the new AD."""
+        ad = binding.associated_data(self, binding.current_values(self, instance))
+        if type(raw) is Sealed and not getattr(self, "auto_now", False):
+            if binding.associated_data(self, binding.loaded_values(self, instance)) == ad:
+                return raw
+            raw = instance.__dict__[self.attname] = self.open_sealed(raw, instance)
+        value = super().pre_save(instance, add)
+        return None if value is None else _BoundValue(value, ad)
 
     def _check_unique_across_versions(self, instance, value, add) -> None:
         """The database's unique index compares envelopes, so it sees duplicates under one key
@@ -363,6 +401,8 @@ class EncryptedMixin:
 
     def open_sealed(self, sealed: Sealed, instance):
         result = sealed.result
+        if result is None and binding.bound_names(self):
+            result = sealed.result = self._decrypt_bound(sealed.envelope, instance)
         if result is None:
             sealed.batch.open()
             result = sealed.result
@@ -372,8 +412,37 @@ class EncryptedMixin:
             self._audit(instance.pk, sealed.envelope)
         return self.decode(result)
 
+    def _decrypt_bound(self, envelope: bytes, instance):
+        try:
+            ad = binding.associated_data(self, binding.loaded_values(self, instance))
+            return get_keyring().decrypt_bound(self.purpose, envelope, ad)
+        except (PhiCryptoError, ValueError) as err:
+            return err
+
     def _audit(self, pk, envelope: bytes) -> None:
         audit.record(self.model._meta.label, self.name, pk, get_keyring().version_of(envelope))
+
+
+def _wire_bound_models(sender, **kwargs) -> None:
+    """Once a model is complete (its pk known, so the default binding too): models with row-bound
+    fields remember the bound values each instance was loaded with and save binding groups whole."""
+    if sender._meta.abstract or not binding.bound_fields(sender):
+        return
+    binding.remember_loaded_values(sender)
+    inner = sender.save_base
+
+    @functools.wraps(inner)
+    def save_base(self, *args, **kwargs):
+        if "update_fields" in kwargs:
+            kwargs["update_fields"] = binding.widen_update_fields(self, kwargs["update_fields"])
+        result = inner(self, *args, **kwargs)
+        self.__dict__.pop("_phi_loaded", None)  # the row now holds the current bound values
+        return result
+
+    sender.save_base = save_base
+
+
+class_prepared.connect(_wire_bound_models)
 
 
 def _atomic_saves(cls) -> None:

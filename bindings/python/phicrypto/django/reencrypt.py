@@ -22,7 +22,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 
-from . import _engine
+from . import _engine, binding
 from .fields import DecryptionError, EncryptedMixin, _reason
 from .keyring import get_keyring
 
@@ -92,6 +92,9 @@ class Reencryptor:
         self.old_sql, self.old_params = " OR ".join(predicates), params
         self.table, self.pk_col, self.pk_type = table, qn(pk.column), pk.rel_db_type(connection)
         self.cols = [qn(f.column) for f in self.fields]
+        # Row-bound fields also need the values their AD is made of (binding.py).
+        self.bound = sorted({binding.target_field(self.model, n).attname for f in self.fields for n in binding.bound_names(f)})
+        self.bound_cols = [qn(self.model._meta.get_field(a).column) if a != pk.attname else self.pk_col for a in self.bound]
 
     def remaining(self) -> int:
         with connections[self.using].cursor() as cur:
@@ -118,7 +121,7 @@ class Reencryptor:
         after = "" if last is None else f"{self.pk_col} > %s AND "
         params = ([] if last is None else [last]) + self.old_params + [self.batch_size]
         with transaction.atomic(using=self.using), connection.cursor() as cur:
-            cur.execute(f"SELECT {self.pk_col}, {', '.join(self.cols)} FROM {self.table} WHERE {after}({self.old_sql}) "
+            cur.execute(f"SELECT {self.pk_col}, {', '.join(self.cols + self.bound_cols)} FROM {self.table} WHERE {after}({self.old_sql}) "
                         f"ORDER BY {self.pk_col} LIMIT %s FOR UPDATE SKIP LOCKED", params)
             rows = cur.fetchall()
             if not rows:
@@ -148,12 +151,29 @@ class Reencryptor:
                 todo.append(r)
         if not todo:
             return stored
-        plain = self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo])
-        for r, p in zip(todo, plain):
-            if isinstance(p, Exception):
-                raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(p))
-        fresh = self.ring.encrypt_many(field.purpose, plain, field.deterministic)
+        if binding.bound_names(field):
+            fresh = self._reseal_bound(field, rows, todo, envelopes)
+        else:
+            plain = self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo])
+            for r, p in zip(todo, plain):
+                if isinstance(p, Exception):
+                    raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(p))
+            fresh = self.ring.encrypt_many(field.purpose, plain, field.deterministic)
         out = list(stored)
         for r, env in zip(todo, fresh):
             out[r] = field.to_storage(env)
         return out
+
+    def _reseal_bound(self, field, rows, todo, envelopes) -> list[bytes]:
+        """One value at a time: each row has its own associated data."""
+        first = 1 + len(self.fields)
+        fresh = []
+        for r in todo:
+            row = dict(zip(self.bound, rows[r][first:]))
+            ad = binding.associated_data(field, [row[binding.target_field(self.model, n).attname] for n in binding.bound_names(field)])
+            try:
+                plain = self.ring.decrypt_bound(field.purpose, envelopes[r], ad)
+            except _engine.PhiCryptoError as err:
+                raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(err)) from None
+            fresh.append(self.ring.encrypt_bound(field.purpose, plain, ad))
+        return fresh
