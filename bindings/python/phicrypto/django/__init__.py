@@ -6,7 +6,7 @@ See docs/django.md.
 """
 
 _FIELDS = ("EncryptedCharField", "EncryptedTextField", "EncryptedBinaryField", "EncryptedIntegerField",
-           "EncryptedDateField", "EncryptedDateTimeField", "EncryptedJSONField", "DecryptionError")
+           "EncryptedDateField", "EncryptedDateTimeField", "EncryptedJSONField", "DecryptionError", "DecodeError")
 
 __all__ = list(_FIELDS)
 

@@ -25,12 +25,12 @@ from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.signals import class_prepared
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Func
 from django.db.models.query_utils import DeferredAttribute
 from django.db.utils import DataError
 from django.utils import timezone
 
-from . import audit, binding
+from . import audit, binding, expressions
 from ._engine import FormatError, PhiCryptoError
 from .keyring import get_keyring
 
@@ -45,6 +45,13 @@ class DecryptionError(PhiCryptoError):
         self.model, self.field, self.pk = label, field, pk
         where = f"pk={pk}" if pk is not None else "a values() row"
         super().__init__(f"cannot decrypt {label}.{field} of {where}: {reason}")
+
+
+class DecodeError(DecryptionError):
+    """A stored value decrypted (it is authentic) but is not a valid value of its field's type."""
+
+    def __init__(self, label: str, field: str, pk, kind: str):
+        super().__init__(label, field, pk, f"the plaintext does not decode as {kind}")
 
 
 def _reason(err: Exception) -> str:
@@ -328,8 +335,19 @@ class EncryptedMixin:
     def get_db_prep_save(self, value, connection):
         return self.get_db_prep_value(value, connection)
 
+    def get_placeholder(self, value, compiler, connection):
+        # Django asks for every value of an UPDATE, expressions included: the one place to see them.
+        if hasattr(value, "resolve_expression"):
+            expressions.guard_write(self, value)
+        return "%s"
+
     def pre_save(self, model_instance, add):
         raw = model_instance.__dict__.get(self.attname)
+        if hasattr(raw, "resolve_expression") and type(raw) is not Sealed:
+            raw = expressions.unwrap_for_save(self, raw)
+            if hasattr(raw, "resolve_expression"):  # F() of this field: the UPDATE keeps the envelope
+                return raw
+            model_instance.__dict__[self.attname] = raw
         if binding.bound_names(self):
             return self._pre_save_bound(model_instance, raw, add)
         if type(raw) is Sealed and not getattr(self, "auto_now", False):
@@ -372,6 +390,8 @@ class EncryptedMixin:
 
     # ---- reading
     def from_db_value(self, value, expression, connection):
+        if type(expression) is not EncryptedCol and isinstance(expression, Func):
+            expressions.refuse_computed_read(self, expression)
         if value is None:
             return None
         batch = getattr(expression, "_phi_batch", None)
@@ -397,7 +417,7 @@ class EncryptedMixin:
             raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
         if audit.enabled():
             self._audit(None, envelope)
-        return self.decode(data)
+        return self._decoded(data, None)
 
     def open_sealed(self, sealed: Sealed, instance):
         result = sealed.result
@@ -410,7 +430,15 @@ class EncryptedMixin:
             raise DecryptionError(self.model._meta.label, self.name, instance.pk, _reason(result))
         if audit.enabled():
             self._audit(instance.pk, sealed.envelope)
-        return self.decode(result)
+        return self._decoded(result, instance.pk)
+
+    def _decoded(self, data: bytes, pk):
+        """decode(), with its errors (which quote the plaintext) replaced by one that names the place."""
+        try:
+            return self.decode(data)
+        except Exception:
+            pass
+        raise DecodeError(self.model._meta.label, self.name, pk, type(self).__name__.replace("Encrypted", "").replace("Field", "").lower())
 
     def _decrypt_bound(self, envelope: bytes, instance):
         try:
@@ -491,6 +519,8 @@ class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
         return int(value).to_bytes(8, "big", signed=True)
 
     def decode(self, data: bytes):
+        if len(data) != 8:
+            raise ValueError("not an 8-byte integer")
         return int.from_bytes(data, "big", signed=True)
 
 

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         rotate.add_argument("purpose", nargs="?")
         rotate.add_argument("--all", action="store_true", dest="all_purposes")
         rewrap = actions.add_parser("rewrap", help="re-wrap every DEK under another KEK")
-        rewrap.add_argument("--to", required=True, dest="new_kek", help="env:NAME, passphrase-env:NAME or pkcs11:...")
+        rewrap.add_argument("--to", required=True, dest="new_kek", help="env:NAME, passphrase-env:NAME, passphrase-file:PATH or pkcs11:... (where the secret is, never the secret)")
         aud = actions.add_parser("audit", help="key audit trail")
         aud.add_argument("--verify", action="store_true")
         re = sub.add_parser("reencrypt", help="re-encrypt rows under old key versions")
