@@ -43,9 +43,10 @@ def enabled() -> bool:
 FIELDS = ("at", "actor", "action", "model", "field", "pk", "key_version")
 
 
-def record(label: str, field: str, pk, version: int, action: str = "decrypt") -> None:
+def record(label: str, field: str, pk, version: int, action: str = "decrypt", always: bool = False) -> None:
+    """``always``: recorded even when the audit is off or sampling (plaintext exports)."""
     rate = _rate if _rate is not None else conf.audit_rate()
-    if rate <= 0.0 or (rate < 1.0 and random.random() >= rate):
+    if not always and (rate <= 0.0 or (rate < 1.0 and random.random() >= rate)):
         return
     # A plain tuple on the hot path; sinks turn it into what they write.
     (_sink or _get_sink()).emit((time.time(), actor.get(), action, label, field, None if pk is None else str(pk), version))

@@ -30,8 +30,8 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.utils import DataError
 from django.utils import timezone
 
-from . import audit, binding, expressions
-from ._engine import FormatError, PhiCryptoError
+from . import audit, binding, expressions, serialization
+from ._engine import FormatError, PhiCryptoError, read_header
 from .keyring import get_keyring
 
 TEXT_PREFIX = "phi:"
@@ -188,7 +188,7 @@ class EncryptedAttribute(DeferredAttribute):
         value = data.get(self.field.attname, _MISSING)
         if value is _MISSING:
             value = super().__get__(instance, cls)
-        if type(value) is Sealed:
+        if type(value) is Sealed and serialization.mode() != serialization.LOAD:  # loaddata stores it unopened
             value = data[self.field.attname] = self.field.open_sealed(value, instance)
         return value
 
@@ -280,12 +280,18 @@ class EncryptedMixin:
 
     # ---- storage form
     def to_storage(self, envelope: bytes):
-        if self.storage == "text":
-            return TEXT_PREFIX + base64.urlsafe_b64encode(envelope).rstrip(b"=").decode("ascii")
-        return envelope
+        return self._text_form(envelope) if self.storage == "text" else envelope
+
+    @staticmethod
+    def _text_form(envelope: bytes) -> str:
+        return TEXT_PREFIX + base64.urlsafe_b64encode(envelope).rstrip(b"=").decode("ascii")
 
     def from_storage(self, value) -> bytes:
-        if self.storage == "text":
+        return self._storage_as(value, self.storage)
+
+    @staticmethod
+    def _storage_as(value, storage: str) -> bytes:
+        if storage == "text":
             if not isinstance(value, str) or not value.startswith(TEXT_PREFIX):
                 raise FormatError("not an encrypted field value (missing prefix)")
             body = value[len(TEXT_PREFIX):]
@@ -294,6 +300,41 @@ class EncryptedMixin:
             except (binascii.Error, ValueError):
                 raise FormatError("encrypted field value is not valid base64url") from None
         return bytes(value)
+
+    # ---- fixtures (serialization.py)
+    def to_python(self, value):
+        if serialization.mode() == serialization.LOAD and isinstance(value, str) and value.startswith(TEXT_PREFIX):
+            batch = _Batch(self)
+            sealed = Sealed(self._storage_as(value, "text"), batch)
+            batch.items.append(sealed)
+            return sealed
+        return super().to_python(value)
+
+    def value_from_object(self, obj):
+        current = serialization.mode()
+        if current == serialization.ENVELOPES:
+            return self.value_to_string(obj)
+        stored = obj.__dict__.get(self.attname)
+        value = super().value_from_object(obj)
+        if current == serialization.PLAINTEXT and value is not None:
+            version = read_header(stored.envelope)[1] if type(stored) is Sealed else 0  # 0: not yet stored
+            audit.record(self.model._meta.label, self.name, obj.pk, version, action="export", always=True)
+        return value
+
+    def value_to_string(self, obj):
+        if serialization.mode() != serialization.ENVELOPES:
+            return super().value_to_string(obj)
+        value = obj.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if type(value) is Sealed:
+            envelope = value.envelope
+        elif binding.bound_names(self):
+            ad = binding.associated_data(self, binding.current_values(self, obj))
+            envelope = get_keyring().encrypt_bound(self.purpose, self.plaintext_bytes(value), ad)
+        else:
+            envelope = get_keyring().encrypt(self.purpose, self.plaintext_bytes(value), self.deterministic)
+        return self._text_form(envelope)
 
     # ---- plaintext form (each field class defines encode/decode)
     def encode(self, value) -> bytes:

@@ -67,10 +67,29 @@ class Progress:
     done: int = 0
 
 
+@dataclass
+class Skipped:
+    """A row left as it was because one of its values does not decrypt (on_error="skip")."""
+    model: str
+    field: str
+    pk: object
+    reason: str
+
+    def __str__(self):
+        return f"{self.model}.{self.field} of pk={self.pk}: {self.reason}"
+
+
 class Reencryptor:
-    def __init__(self, model, fields, batch_size: int = 1000, on_progress=None):
+    """``on_error``: "stop" raises DecryptionError (model, field, pk) at the first value that does
+    not decrypt, after the batches before it committed; "skip" leaves such rows as they are, lists
+    them in ``skipped`` and goes on."""
+
+    def __init__(self, model, fields, batch_size: int = 1000, on_progress=None, on_error: str = "stop"):
+        if on_error not in ("stop", "skip"):
+            raise ValueError("on_error must be 'stop' or 'skip'")
         self.model, self.fields, self.batch_size = model, fields, max(1, batch_size)
         self.on_progress = on_progress or (lambda p: None)
+        self.on_error, self.skipped = on_error, []
         self.using = router.db_for_write(model)
         self.ring = get_keyring()
         self.progress = Progress()
@@ -97,8 +116,10 @@ class Reencryptor:
         self.bound_cols = [qn(self.model._meta.get_field(a).column) if a != pk.attname else self.pk_col for a in self.bound]
 
     def remaining(self) -> int:
+        skipped = [s.pk for s in self.skipped]
         with connections[self.using].cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {self.table} WHERE {self.old_sql}", self.old_params)
+            cur.execute(f"SELECT count(*) FROM {self.table} WHERE ({self.old_sql}) AND NOT ({self.pk_col} = ANY(%s::{self.pk_type}[]))",
+                        self.old_params + [skipped])
             return cur.fetchone()[0]
 
     def run(self) -> int:
@@ -145,35 +166,44 @@ class Reencryptor:
         for r, value in enumerate(stored):
             if value is None:
                 continue
-            env = field.from_storage(value)
+            try:
+                env = field.from_storage(value)
+            except _engine.FormatError as err:
+                self._failed(field, rows[r][0], err)
+                continue
             if env[:len(head)] != head:
                 envelopes[r] = env
                 todo.append(r)
         if not todo:
             return stored
-        if binding.bound_names(field):
-            fresh = self._reseal_bound(field, rows, todo, envelopes)
+        bound = bool(binding.bound_names(field))
+        ads = [self._row_ad(field, rows[r]) for r in todo] if bound else None
+        plain = ([self._decrypt_bound(field, envelopes[r], ad) for r, ad in zip(todo, ads)] if bound
+                 else self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo]))
+        good = [i for i, p in enumerate(plain) if not isinstance(p, Exception) or self._failed(field, rows[todo[i]][0], p)]
+        if bound:
+            fresh = [self.ring.encrypt_bound(field.purpose, plain[i], ads[i]) for i in good]
         else:
-            plain = self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo])
-            for r, p in zip(todo, plain):
-                if isinstance(p, Exception):
-                    raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(p))
-            fresh = self.ring.encrypt_many(field.purpose, plain, field.deterministic)
+            fresh = self.ring.encrypt_many(field.purpose, [plain[i] for i in good], field.deterministic)
         out = list(stored)
-        for r, env in zip(todo, fresh):
-            out[r] = field.to_storage(env)
+        for i, env in zip(good, fresh):
+            out[todo[i]] = field.to_storage(env)
         return out
 
-    def _reseal_bound(self, field, rows, todo, envelopes) -> list[bytes]:
-        """One value at a time: each row has its own associated data."""
-        first = 1 + len(self.fields)
-        fresh = []
-        for r in todo:
-            row = dict(zip(self.bound, rows[r][first:]))
-            ad = binding.associated_data(field, [row[binding.target_field(self.model, n).attname] for n in binding.bound_names(field)])
-            try:
-                plain = self.ring.decrypt_bound(field.purpose, envelopes[r], ad)
-            except _engine.PhiCryptoError as err:
-                raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(err)) from None
-            fresh.append(self.ring.encrypt_bound(field.purpose, plain, ad))
-        return fresh
+    def _failed(self, field, pk, err) -> bool:
+        """Stops with the row's place, or records it and leaves the value as it is. False: not re-sealed."""
+        if self.on_error == "stop":
+            raise DecryptionError(self.model._meta.label, field.name, pk, _reason(err))
+        self.skipped.append(Skipped(self.model._meta.label, field.name, pk, _reason(err)))
+        return False
+
+    def _row_ad(self, field, row) -> bytes:
+        """Row-bound fields (binding.py): the AD from the bound columns read with the batch."""
+        values = dict(zip(self.bound, row[1 + len(self.fields):]))
+        return binding.associated_data(field, [values[binding.target_field(self.model, n).attname] for n in binding.bound_names(field)])
+
+    def _decrypt_bound(self, field, envelope: bytes, ad: bytes):
+        try:
+            return self.ring.decrypt_bound(field.purpose, envelope, ad)
+        except _engine.PhiCryptoError as err:
+            return err

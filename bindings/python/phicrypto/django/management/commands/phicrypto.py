@@ -40,6 +40,8 @@ class Command(BaseCommand):
         re.add_argument("target", nargs="?", help="app_label[.Model[.field]]")
         re.add_argument("--batch-size", type=int, default=1000)
         re.add_argument("--no-progress", action="store_true")
+        re.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                        help="a value that does not decrypt: stop there (default), or leave its row and go on")
 
     def handle(self, *args, **opts):
         try:
@@ -88,16 +90,22 @@ class Command(BaseCommand):
 
     # ---- reencrypt
     def reencrypt(self, opts):
-        total = 0
+        skipped = []
         for model, fields in targets(opts.get("target")):
             names = ", ".join(f.name for f in fields)
             show = None if opts["no_progress"] else self._bar(f"{model._meta.label} ({names})")
-            worker = Reencryptor(model, fields, opts["batch_size"], show)
-            done = worker.run()
-            if show:
-                sys.stderr.write("\n")
+            worker = Reencryptor(model, fields, opts["batch_size"], show, opts["on_error"])
+            try:
+                done = worker.run()
+            finally:
+                if show:
+                    sys.stderr.write("\n")
             self.stdout.write(f"{model._meta.label}: {done} row(s) re-encrypted by this worker")
-            total += done
+            for s in worker.skipped:
+                self.stdout.write(f"skipped {s}")
+            skipped += worker.skipped
+        if skipped:
+            raise CommandError(f"{len(skipped)} value(s) could not be decrypted and were left as they are (listed above)")
         return None
 
     @staticmethod
