@@ -24,8 +24,6 @@ randomized field without ``bind_to`` gets warning phicrypto.W001 (``bind_to=()``
 """
 from __future__ import annotations
 
-import functools
-
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -79,49 +77,10 @@ def current_values(field, instance) -> tuple:
     return tuple(getattr(instance, target_field(field.model, n).attname) for n in bound_names(field))
 
 
-def loaded_values(field, instance) -> tuple:
-    """The bound values the row had when it was loaded (later changes in memory do not count)."""
-    snapshot = instance.__dict__.get("_phi_loaded")
-    if snapshot is None:
-        return current_values(field, instance)
-    names = [target_field(field.model, n).attname for n in bound_names(field)]
-    return tuple(snapshot[a] if a in snapshot else getattr(instance, a) for a in names)  # deferred: the row's value
-
-
 # ---------------------------------------------------------------- model wiring
 def bound_fields(model) -> list:
     from .fields import EncryptedMixin
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin) and bound_names(f)]
-
-
-def _bound_attnames(model) -> tuple[str, ...]:
-    names = set()
-    for f in bound_fields(model):
-        for n in bound_names(f):
-            try:
-                names.add(target_field(model, n).attname)
-            except FieldDoesNotExist:  # reported by the system check (phicrypto.E005)
-                pass
-    return tuple(sorted(names))
-
-
-def remember_loaded_values(cls) -> None:
-    """Wraps ``from_db`` so each loaded instance keeps the bound values it was read with: a value
-    left unread and saved after a bound field changed is re-encrypted under the new AD."""
-    if getattr(cls.__dict__.get("from_db"), "_phicrypto_binding", False):
-        return
-    inner = cls.from_db.__func__
-    names = _bound_attnames(cls)
-
-    @functools.wraps(inner)
-    def from_db(klass, db, field_names, values):
-        instance = inner(klass, db, field_names, values)
-        data = instance.__dict__
-        data["_phi_loaded"] = {n: data[n] for n in names if n in data}
-        return instance
-
-    from_db._phicrypto_binding = True
-    cls.from_db = classmethod(from_db)
 
 
 def widen_update_fields(instance, update_fields):
@@ -137,9 +96,8 @@ def widen_update_fields(instance, update_fields):
     wanted = set(update_fields)
     if not wanted & group:
         return update_fields
-    deferred = [name for name in group - wanted if model._meta.get_field(name).attname in instance.get_deferred_fields()]
-    if deferred:
-        instance.refresh_from_db(fields=deferred)
+    for name in group - wanted:  # deferred members: loaded now, under the row's stored bound values
+        getattr(instance, model._meta.get_field(name).attname)
     return frozenset(wanted | group)
 
 

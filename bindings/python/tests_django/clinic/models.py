@@ -3,8 +3,9 @@ import uuid
 from django.db import models
 
 from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
-                                     EncryptedDateTimeField, EncryptedIntegerField, EncryptedJSONField,
-                                     EncryptedTextField)
+                                     EncryptedDateTimeField, EncryptedDecimalField, EncryptedEmailField,
+                                     EncryptedIntegerField, EncryptedJSONField, EncryptedTextField,
+                                     EncryptedUUIDField)
 
 
 class Patient(models.Model):
@@ -41,6 +42,9 @@ class Sample(models.Model):
     when = EncryptedDateField(null=True, deterministic=True)
     doc = EncryptedJSONField(null=True, deterministic=True)
     label = EncryptedCharField(max_length=5, null=True, purpose="clinic.sample-label")
+    email = EncryptedEmailField(null=True, deterministic=True)
+    amount = EncryptedDecimalField(max_digits=10, decimal_places=2, null=True, deterministic=True)
+    token = EncryptedUUIDField(null=True, deterministic=True, storage="text")
 
 
 class Record(models.Model):
