@@ -8,5 +8,5 @@ class PhiCryptoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import expressions
+        from . import admin, checks, expressions  # noqa: F401 (admin and checks register system checks)
         expressions.install()

@@ -115,6 +115,19 @@ class Reencryptor:
         self.bound = sorted({binding.target_field(self.model, n).attname for f in self.fields for n in binding.bound_names(f)})
         self.bound_cols = [qn(self.model._meta.get_field(a).column) if a != pk.attname else self.pk_col for a in self.bound]
 
+    def status(self) -> list[tuple]:
+        """[(field, rows with a value, rows under an old version)]: the work left, read from the data."""
+        connection = connections[self.using]
+        self._plan(connection)
+        out = []
+        with connection.cursor() as cur:
+            for f, col, head in zip(self.fields, self.cols, self.heads):
+                cur.execute(f"SELECT count({col}), count(*) FILTER (WHERE substring({_header_sql(f, col)} from 1 for {len(head)}) <> %s) "
+                            f"FROM {self.table}", [head])
+                total, old = cur.fetchone()
+                out.append((f, total, old))
+        return out
+
     def remaining(self) -> int:
         skipped = [s.pk for s in self.skipped]
         with connections[self.using].cursor() as cur:

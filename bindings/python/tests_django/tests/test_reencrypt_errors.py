@@ -55,3 +55,15 @@ def test_skip_leaves_the_bad_row_and_finishes_the_rest():
     assert versions(rows) == [2, 2, 1, 2]
     assert raw("clinic_patient", "diagnosis", rows[2].pk) == before
     assert [Patient.objects.get(pk=r.pk).diagnosis for r in (rows[0], rows[3])] == ["D0", "D3"]
+
+
+def test_status_shows_the_work_left_per_field():
+    make(ssn="000-00-0001", mrn="A", diagnosis="D1")
+    make(ssn="000-00-0002", mrn="B", diagnosis=None)
+    manage("keys", "rotate", "clinic.Patient.diagnosis")
+    make(ssn="000-00-0003", mrn="C", diagnosis="D3")
+    lines = {line.split()[0]: line.split()[1:] for line in manage("reencrypt", "clinic.Patient", "--status").splitlines()[1:]}
+    assert lines["clinic.Patient.diagnosis"] == ["2", "1", "50.0%"]
+    assert lines["clinic.Patient.ssn"] == ["3", "0", "100.0%"]
+    manage("reencrypt", "clinic.Patient.diagnosis", "--no-progress")
+    assert manage("reencrypt", "clinic.Patient", "--status").count("100.0%") == 5
