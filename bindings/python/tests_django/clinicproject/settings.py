@@ -71,3 +71,11 @@ PHICRYPTO = {
     "CACHE_TTL": 60,
     "AUDIT": os.environ.get("PHICRYPTO_TEST_AUDIT", "off"),
 }
+
+# Request errors to stderr (tests/test_gunicorn.py keeps the workers' output for its failure message).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}
