@@ -1,4 +1,4 @@
-// `phicrypt keys`: init | list | rotate | rewrap | state | export | import | audit. One line on stderr and a
+// `phicrypt keys`: init | list | rotate | rewrap | state | export | import | audit | signing-key. One line on stderr and a
 // documented exit code on failure; --json for scripts; --help everywhere. See docs/key-management.md.
 using PhiCrypto.Keys;
 
@@ -20,6 +20,8 @@ internal static class KeysCommand
           import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)
                                                                 restore a bundle into this keyring, under its KEK
           audit [--verify] [--json]                             the audit trail; --verify checks the hash chain
+          signing-key [-o FILE]                                 the backup verification key (public, PEM) of the
+                                                                active "backup-signing" version, and its fingerprint
         keyring options (every subcommand):
         {KeyringCli.OptionsHelp}
         exit codes: 0 ok, 1 failure, 2 usage, 3 integrity (audit chain broken, bundle altered), 4 key not found,
@@ -42,6 +44,7 @@ internal static class KeysCommand
             "export" => KeysRecovery.Export(cli, rest),
             "import" => KeysRecovery.Import(cli, rest),
             "audit" => KeysAudit.Run(cli, rest),
+            "signing-key" => KeysSigningKeyCommand.Run(cli, rest),
             _ => CliErrors.Fail($"keys: unknown subcommand '{args[0]}'", ExitCodes.Usage),
         };
     }
