@@ -99,6 +99,28 @@ public sealed class BackupTests(BackupServices services) : IDisposable
     }
 
     [Fact]
+    public void The_drill_works_with_a_password_protected_recovery_key()
+    {
+        var file = Path.Combine(_dir, "pw.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        // As the DR runbook makes it: `openssl genpkey ... -aes-256-cbc` (PKCS#8, encrypted).
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(Priv));
+        var encrypted = Path.Combine(_dir, "recovery-pw.pem");
+        File.WriteAllText(encrypted, rsa.ExportEncryptedPkcs8PrivateKeyPem("s3cret words", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
+        Phicrypt.Result WithPassword(string args, string password) =>
+            Phicrypt.Run(args, new Dictionary<string, string>(services.S3Env) { ["PHICRYPTO_RECOVERY_KEY_PASSWORD"] = password });
+
+        AssertOk(WithPassword($"verify {file} --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "s3cret words"));
+        var db = services.NewDatabase();
+        var wrong = WithPassword($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "guess");
+        Assert.Equal(3, wrong.ExitCode);
+        Assert.Contains("wrong password", wrong.Stderr);
+        AssertOk(WithPassword($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "s3cret words"));
+        Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
+    }
+
+    [Fact]
     public void Split_plain_uncompressed_backup_restores_through_psql()
     {
         var dir = Path.Combine(_dir, "parts") + "/";

@@ -33,12 +33,7 @@ internal sealed class BackupKeys : IDisposable
                 keys.AddKeyring(args, encrypt);
             if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
             foreach (var path in args.RecoveryKeys)
-            {
-                string pem = File.ReadAllText(path);
-                if (!encrypt && !pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
-                    throw new UsageException($"{path}: restoring with a recovery key needs its private key (PEM)");
-                keys.Add(RawRsaKeyring.FromPem(pem));
-            }
+                keys.Add(RecoveryKeyFile.Load(path, needPrivate: !encrypt));
             if (keys.Wrappers.Count == 0)   // only a restore gets here: a backup always has the keyring
                 throw new UsageException("restore needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE or --recovery-key PRIV.pem");
             return keys;
@@ -58,6 +53,7 @@ internal sealed class BackupKeys : IDisposable
         var keyring = args.Keyring.OpenKeyring();
         _owned.Add(keyring);
         Keyring = keyring;
+        if (encrypt) KeyringHints.RequirePurpose(keyring, args.Purpose);
         var wrapper = new KeyringDataKeys(keyring, encrypt ? args.Purpose : null);
         _owned.Add(wrapper);
         Wrappers.Add(wrapper);

@@ -31,8 +31,7 @@ internal static class BackupSignature
 
     public static SigningKey OpenSigningKey(Keyring keyring)
     {
-        if (!keyring.Purposes.Contains(Purpose))
-            throw new KeyNotAvailableException($"backups are signed with the keyring's '{Purpose}' key, which this keyring lacks: create it with `phicrypt keys rotate {Purpose}`");
+        KeyringHints.RequirePurpose(keyring, Purpose, "backups are signed with it");
         return SigningKey.FromKeyring(keyring, Purpose);
     }
 

@@ -1,4 +1,4 @@
-// `phicrypt keys`: init | list | rotate | rewrap | state | export | import | audit | signing-key. One line on stderr and a
+// `phicrypt keys`: init | add | list | rotate | rewrap | state | export | import | audit | signing-key. One line on stderr and a
 // documented exit code on failure; --json for scripts; --help everywhere. See docs/key-management.md.
 using PhiCrypto.Keys;
 
@@ -8,9 +8,12 @@ internal static class KeysCommand
 {
     private const string Usage = $"""
         usage: phicrypt keys <subcommand> [options]
-          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring (optionally with purposes)
+          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring with these purposes (default: files,
+                                                                backups, backup-signing: what encrypt and backup use)
+          add PURPOSE                                           a new purpose with an active version 1
           list [--json]                                         purposes, versions, states, timestamps
           rotate PURPOSE [--pre-active] [--reason TEXT]         new active DEK version; the previous one is deactivated
+                                                                (an unknown PURPOSE is an error: `keys add` creates one)
           rewrap --new-kek SPEC [--new-passphrase-file F]       KEK rotation: re-wrap every DEK record, no data touched
           state PURPOSE VERSION STATE [--force] [--reason TEXT] move a version (pre-active, active, deactivated,
                                                                 compromised, destroyed); destroying needs --force
@@ -37,6 +40,7 @@ internal static class KeysCommand
         return args[0] switch
         {
             "init" => KeysInit.Run(cli, rest),
+            "add" => KeyringHints.Add(cli, rest),
             "list" => KeysList.Run(cli, rest),
             "rotate" => KeysLifecycle.Rotate(cli, rest),
             "rewrap" => KeysLifecycle.Rewrap(cli, rest),
