@@ -1,4 +1,4 @@
-// `phicrypt keys`: init | list | rotate | rewrap | state | export | import | audit. One line on stderr and a
+// `phicrypt keys`: init | add | list | rotate | rewrap | state | export | import | audit | signing-key. One line on stderr and a
 // documented exit code on failure; --json for scripts; --help everywhere. See docs/key-management.md.
 using PhiCrypto.Keys;
 
@@ -8,9 +8,12 @@ internal static class KeysCommand
 {
     private const string Usage = $"""
         usage: phicrypt keys <subcommand> [options]
-          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring (optionally with purposes)
+          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring with these purposes (default: files,
+                                                                backups, backup-signing: what encrypt and backup use)
+          add PURPOSE                                           a new purpose with an active version 1
           list [--json]                                         purposes, versions, states, timestamps
           rotate PURPOSE [--pre-active] [--reason TEXT]         new active DEK version; the previous one is deactivated
+                                                                (an unknown PURPOSE is an error: `keys add` creates one)
           rewrap --new-kek SPEC [--new-passphrase-file F]       KEK rotation: re-wrap every DEK record, no data touched
           state PURPOSE VERSION STATE [--force] [--reason TEXT] move a version (pre-active, active, deactivated,
                                                                 compromised, destroyed); destroying needs --force
@@ -20,6 +23,8 @@ internal static class KeysCommand
           import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)
                                                                 restore a bundle into this keyring, under its KEK
           audit [--verify] [--json]                             the audit trail; --verify checks the hash chain
+          signing-key [-o FILE]                                 the backup verification key (public, PEM) of the
+                                                                active "backup-signing" version, and its fingerprint
         keyring options (every subcommand):
         {KeyringCli.OptionsHelp}
         exit codes: 0 ok, 1 failure, 2 usage, 3 integrity (audit chain broken, bundle altered), 4 key not found,
@@ -35,6 +40,7 @@ internal static class KeysCommand
         return args[0] switch
         {
             "init" => KeysInit.Run(cli, rest),
+            "add" => KeyringHints.Add(cli, rest),
             "list" => KeysList.Run(cli, rest),
             "rotate" => KeysLifecycle.Rotate(cli, rest),
             "rewrap" => KeysLifecycle.Rewrap(cli, rest),
@@ -42,6 +48,7 @@ internal static class KeysCommand
             "export" => KeysRecovery.Export(cli, rest),
             "import" => KeysRecovery.Import(cli, rest),
             "audit" => KeysAudit.Run(cli, rest),
+            "signing-key" => KeysSigningKeyCommand.Run(cli, rest),
             _ => CliErrors.Fail($"keys: unknown subcommand '{args[0]}'", ExitCodes.Usage),
         };
     }

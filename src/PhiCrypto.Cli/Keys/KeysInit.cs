@@ -1,4 +1,5 @@
-// `phicrypt keys init`: a new keyring under the chosen KEK, optionally with purposes.
+// `phicrypt keys init`: a new keyring under the chosen KEK, with the given purposes or, without
+// --purpose, the ones `encrypt` and `backup` use ("files", "backups", "backup-signing").
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -10,6 +11,7 @@ internal static class KeysInit
         var a = new KeysArgs(rest, ["--purpose", "--kdf"], ["--json"]);
         a.Expect(0, "phicrypt keys init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]");
         var purposes = a.All("--purpose").ToArray();
+        if (purposes.Length == 0) purposes = KeyringHints.DefaultPurposes;
         foreach (var p in purposes) KeyNames.CheckPurpose(p, "--purpose");
         var store = cli.OpenStore();
         var kek = KeyringCli.CreateKek(cli.KekSpec, store.Load().Settings, cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));

@@ -14,6 +14,7 @@ internal static class KeysLifecycle
         var purpose = a.Positional[0];
         KeyNames.CheckPurpose(purpose, "PURPOSE");
         using var keyring = cli.OpenKeyring();
+        KeyringHints.RequirePurpose(keyring, purpose);
         var r = keyring.Rotate(purpose, a.One("--reason") ?? "", activate: !a.Flag("--pre-active"));
         var previous = keyring.Versions(purpose).LastOrDefault(v => v.Version < r.Version && v.State == KeyState.Deactivated && v.Deactivated == r.Created);
         Console.Out.WriteLine($"{purpose}: v{r.Version} {KeyLifecycle.Name(r.State)}" + (previous is null ? "" : $" (v{previous.Version} deactivated)"));
