@@ -32,6 +32,7 @@ from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCry
 NATIVE = True  # every key operation, encryption and decryption below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
+MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md)
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 
@@ -55,6 +56,16 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
     FormatError when it is not one."""
     mode, version, plaintext_length = phicrypto.field_header(envelope)
     return mode, version, len(envelope) - plaintext_length - _TAG_AND_NONCE[mode]
+
+
+def header_version(prefix: bytes) -> int:
+    """The key version named by an envelope's first bytes (SQL scans fetch only ``MAX_HEADER`` of them).
+    Padded to the shortest envelope so the core's parser (phi_field_header) reads the header; the
+    padding is never interpreted."""
+    return phicrypto.field_header(bytes(prefix[:MAX_HEADER]) + bytes(_MIN_BODY))[1]
+
+
+_MIN_BODY = 28  # nonce + tag: longer than any envelope's body after its header needs to be
 
 
 # ---------------------------------------------------------------- the store's tables

@@ -83,7 +83,7 @@ def check_versions_in_data(app_configs=None, databases=None, **kwargs):
 
 
 def _versions_in_column(model, field) -> set[int]:
-    from ._engine import read_header
+    from ._engine import header_version
     from .reencrypt import _header_sql
     connection = connections[conf.store_alias() or "default"]
     qn = connection.ops.quote_name
@@ -92,4 +92,4 @@ def _versions_in_column(model, field) -> set[int]:
            f"FROM (SELECT substring({head} from 1 for 6) AS h FROM {qn(model._meta.db_table)} WHERE {qn(field.column)} IS NOT NULL) s")
     with connection.cursor() as cur:
         cur.execute(sql)
-        return {read_header(bytes(h))[1] for (h,) in cur.fetchall()}
+        return {header_version(h) for (h,) in cur.fetchall()}

@@ -23,7 +23,7 @@ from django.db.models.base import DEFERRED
 from django.db.models.expressions import Col
 
 from . import audit, binding, serialization
-from ._engine import FormatError, PhiCryptoError, read_header
+from ._engine import FormatError, PhiCryptoError, header_version, read_header
 from .keyring import get_keyring
 
 
@@ -181,5 +181,5 @@ def _failed(rows, i, c: _Column, err) -> None:
 
 def _audit(rows, opened, c: _Column) -> None:
     pks = [rows[i][c.pk_pos] if c.pk_pos is not None else None for i, _ in opened]
-    versions = [read_header(bytes(e[:6]))[1] for _, e in opened]
+    versions = [header_version(e) for _, e in opened]
     audit.record_many(c.label, c.field.name, pks, versions)

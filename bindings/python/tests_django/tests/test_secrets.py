@@ -23,6 +23,17 @@ def use_kek(settings, spec):
     keyring.reset()
 
 
+def new_keyring_under_current_kek():
+    """The fixture's keyring is under the environment KEK: start an empty store's keyring under this one."""
+    import psycopg2
+    from phicrypto.django import _engine, conf
+    conn = psycopg2.connect(conf.store_url())
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings")
+    conn.close()
+    manage("keys", "init")
+
+
 @pytest.mark.parametrize("spec", [f"passphrase:{SECRET}", f"pkcs11:token=t;object=kek?pin-value={SECRET}"])
 def test_a_secret_in_settings_is_refused_without_echoing_it(settings, spec):
     use_kek(settings, spec)
@@ -45,6 +56,7 @@ def test_passphrase_file_and_what_shows_it(settings, tmp_path):
     path = tmp_path / "kek-passphrase"
     path.write_text(SECRET + "\n")
     use_kek(settings, f"passphrase-file:{path}")
+    new_keyring_under_current_kek()
     p = make()
     assert Patient.objects.get(pk=p.pk).diagnosis == "E11.9 type 2 diabetes"
     out = io.StringIO()
@@ -74,5 +86,5 @@ def test_error_reports_hide_the_passphrase(settings, tmp_path, monkeypatch):
     except phicrypto.PhiCryptoError:
         data = ExceptionReporter(None, *sys.exc_info()).get_traceback_data()
     frames = {f["function"]: f["vars"] for f in data["frames"]}
-    assert "_open" in frames and "phrase" in dict(frames["_open"])  # the frame is reported, its locals cleansed
+    assert "open_keyring" in frames and "phrase" in dict(frames["open_keyring"])  # the frame is reported, its locals cleansed
     assert SECRET not in repr(frames)
