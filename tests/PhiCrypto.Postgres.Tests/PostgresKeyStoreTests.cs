@@ -53,10 +53,10 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
         using (Keyring.Initialize(store, Kek(), null, "files")) { }
         var before = store.Load();
         var record = before.Records[0];
-        var evt = new AuditEvent { Sequence = before.AuditHead + 1, Time = DateTimeOffset.UtcNow, Kind = AuditKind.Create, PreviousHash = before.Audit[^1].Hash }.Sealed();
+        var evt = new AuditEvent { Sequence = before.AuditHead + 1, Time = DateTimeOffset.UtcNow, Kind = AuditKind.Create, PreviousHash = before.Audit[^1].Hash }.Sealed(new byte[32]);
         Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead, Inserts = [record], Audit = [evt] }));
         var stale = evt with { Sequence = before.AuditHead };
-        Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead - 1, Audit = [stale.Sealed()] }));
+        Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead - 1, Audit = [stale.Sealed(new byte[32])] }));
         var after = store.Load();
         Assert.Equal(before.AuditHead, after.AuditHead);
         Assert.Equal(before.Records.Count, after.Records.Count);
@@ -129,7 +129,8 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
             cmd.ExecuteNonQuery();
         }
         using var s2 = new PostgresKeyStore(url);
-        Assert.Throws<MalformedDataException>(() => Keyring.Open(s2, Kek()));
+        var e = Assert.Throws<KeyringIntegrityException>(() => Keyring.Open(s2, Kek()));
+        Assert.Contains("files/v1", e.Message);
     }
 
     [Fact]

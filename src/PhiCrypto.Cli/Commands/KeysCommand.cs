@@ -17,9 +17,12 @@ internal static class KeysCommand
           export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE
                                                                 recovery bundle: every DEK, sealed to an offline
                                                                 RSA-4096 key (OAEP-SHA-256) and/or a passphrase
-          import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)
+          import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--init]
                                                                 restore a bundle into this keyring, under its KEK
-          audit [--verify] [--json]                             the audit trail; --verify checks the hash chain
+                                                                (--init: create the keyring first, on a new machine)
+          audit [--verify] [--json]                             the audit trail; --verify checks the keyed chain
+          audit --head | --expect-head SEQ:MAC                  print the chain's head (copy it to WORM storage or
+                                                                syslog) / fail if the store was rolled back before it
         keyring options (every subcommand):
         {KeyringCli.OptionsHelp}
         exit codes: 0 ok, 1 failure, 2 usage, 3 integrity (audit chain broken, bundle altered), 4 key not found,

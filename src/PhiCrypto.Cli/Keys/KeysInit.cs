@@ -12,8 +12,9 @@ internal static class KeysInit
         var purposes = a.All("--purpose").ToArray();
         foreach (var p in purposes) KeyNames.CheckPurpose(p, "--purpose");
         var store = cli.OpenStore();
-        var kek = KeyringCli.CreateKek(cli.KekSpec, store.Load().Settings, cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));
-        using var keyring = Keyring.Initialize(store, kek, new KeyringOptions { DisposeStore = true }, purposes);
+        // fresh KDF parameters (a new salt), never ones read from the store
+        var kek = KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));
+        using var keyring = Keyring.Create(store, kek, new KeyringOptions { DisposeStore = true }, purposes);
         Console.Out.WriteLine($"initialized keyring {keyring.StoreLocation} under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
         foreach (var p in purposes) Console.Out.WriteLine($"  {p}: v1 active");
         return ExitCodes.Ok;

@@ -29,15 +29,18 @@ internal static class KeysRecovery
 
     public static int Import(KeyringCli cli, string[] rest)
     {
-        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file"], ["--recovery-passphrase"]);
-        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)");
+        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file"], ["--recovery-passphrase", "--init"]);
+        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--init]");
         var bundle = File.ReadAllBytes(a.Positional[0]);
         using var rsa = a.One("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
         string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
-        // A new machine has an empty store: open it directly rather than through OpenKeyring (which wants a keyring).
-        var store = cli.OpenStore();
-        using var keyring = Keyring.Open(store, s => KeyringCli.CreateKek(cli.KekSpec, s, cli.PassphraseFile, KeyringCli.PassphraseVariable),
-                                         new KeyringOptions { DisposeStore = true });
+        // A new machine has no keyring: --init creates an empty one (no purposes, so none clashes with the
+        // bundle's), after the bundle has opened, so that a wrong key or an altered bundle creates nothing.
+        if (a.Flag("--init")) RecoveryBundle.Open(bundle, rsa, passphrase).Dispose();
+        using var keyring = a.Flag("--init")
+            ? Keyring.Create(cli.OpenStore(), KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable),
+                             new KeyringOptions { DisposeStore = true })
+            : cli.OpenKeyring();
         int n = keyring.ImportRecoveryBundle(bundle, rsa, passphrase);
         Console.Out.WriteLine($"imported {n} version(s) into {keyring.StoreLocation}, wrapped under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
         return ExitCodes.Ok;

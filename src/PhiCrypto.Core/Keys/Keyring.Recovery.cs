@@ -53,17 +53,18 @@ public sealed partial class Keyring
             foreach (var g in inserts.GroupBy(r => r.Purpose))
                 if (g.Count(r => r.State == KeyState.Active) + (snap.Find(g.Key)?.Active is null ? 0 : 1) > 1)
                     throw new PolicyViolationException($"importing would give purpose '{g.Key}' two active versions");
+            foreach (var r in inserts) audit.Add(AuditKind.Import, r.Purpose, r.Version, null, r.State, "from a recovery bundle");
             audit.Add(AuditKind.Import, detail: $"{inserts.Count} version(s) from a recovery bundle made {KeyringJson.FormatTime(recovered.Created)} " +
                                                 $"(source audit head #{recovered.SourceAuditHead} {Convert.ToHexStringLower(recovered.SourceAuditHash)[..16]})");
-            return new Plan<int>(inserts.Count, audit.Commit(snap, inserts, [], KekSettings(_kek)), fresh);
+            return new Plan<int>(inserts.Count, audit.Commit(snap, inserts, [], KekSettings(_kek), fresh), fresh);
         });
     }
 
     private KeyRecord Rewrapped(KeyRecord record, Primitives.SecretKey? dek, Dictionary<(string, uint), KeyMaterial> fresh)
     {
-        if (dek is null) return record with { KekId = _kek.Id };
+        if (dek is null) return record with { KekId = _kek.Id, StoreMac = [] };
         var (alg, wrapped) = _kek.Wrap(dek.Span);
         fresh[(record.Purpose, record.Version)] = new KeyMaterial(record.Purpose, record.Version, dek.Span);
-        return (record with { KekId = _kek.Id, KekCheckValue = _kek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped }).Seal(dek.Span);
+        return record with { KekId = _kek.Id, KekCheckValue = _kek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped };
     }
 }

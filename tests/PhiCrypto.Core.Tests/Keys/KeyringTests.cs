@@ -199,7 +199,7 @@ public class KeyringTests
     [InlineData("version")]
     [InlineData("state")]
     [InlineData("mac")]
-    public void Tampered_record_is_malformed_data(string field)
+    public void Tampered_record_fails_the_integrity_check(string field)
     {
         using var t = new TempKeyring();
         using (var k = t.Init("files")) k.Rotate("files");
@@ -213,7 +213,7 @@ public class KeyringTests
             case "state": rec["state"] = "active"; root["records"]![1]!["state"] = "deactivated"; break;
         }
         File.WriteAllText(t.Path, root.ToJsonString());
-        var e = Assert.Throws<MalformedDataException>(() => t.Open());
+        var e = Assert.Throws<KeyringIntegrityException>(() => t.Open());
         Assert.Contains("files/v", e.Message);
     }
 
@@ -333,7 +333,7 @@ public class KeyringTests
     {
         using var t = new TempKeyring();
         var settings = new Dictionary<string, string>();
-        using (var kek = PassphraseKek.Create("correct horse battery staple", settings, newCost: 1000))
+        using (var kek = PassphraseKek.Create("correct horse battery staple", settings, newCost: PassphraseKek.MinPbkdf2Iterations))
         {
             Assert.Equal("pbkdf2-sha256", kek.StoreSettings[PassphraseKek.KdfSetting]);
             Keyring.Initialize(t.Store(), kek, null, "files").Dispose();

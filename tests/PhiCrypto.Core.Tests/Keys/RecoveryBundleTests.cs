@@ -44,8 +44,8 @@ public class RecoveryBundleTests(RecoveryKeyFixture rsa) : IClassFixture<Recover
         using (var k = src.Open()) bundle = k.ExportRecoveryBundle([rsa.PublicOnly]);
         using (var k = src.Open()) Assert.Equal(AuditKind.Export, k.AuditTrail[^1].Kind);
 
-        using var target = new TempKeyring(); // new machine: empty store, a different KEK
-        using var restored = Keyring.Open(target.Store(), TempKeyring.OtherKek());
+        using var target = new TempKeyring(); // new machine: a keyring created empty, under a different KEK
+        using var restored = Keyring.Create(target.Store(), TempKeyring.OtherKek());
         Assert.Equal(4, restored.ImportRecoveryBundle(bundle, rsa.Key, null));
         foreach (var (purpose, version, dek) in keys)
             Assert.Equal(dek, Bytes(restored.GetDecryptionKey(purpose, version)));
@@ -117,7 +117,7 @@ public class RecoveryBundleTests(RecoveryKeyFixture rsa) : IClassFixture<Recover
         byte[] bundle;
         using (var k = src.Open()) bundle = k.ExportRecoveryBundle([], "pw pw pw", Iterations);
         using var target = new TempKeyring();
-        using (var k = Keyring.Open(target.Store(), target.Kek()))
+        using (var k = Keyring.Create(target.Store(), target.Kek()))
         {
             Assert.Equal(4, k.ImportRecoveryBundle(bundle, null, "pw pw pw"));
             Assert.Equal(0, k.ImportRecoveryBundle(bundle, null, "pw pw pw"));
@@ -139,3 +139,4 @@ public class RecoveryBundleTests(RecoveryKeyFixture rsa) : IClassFixture<Recover
         foreach (var (_, _, dek) in keys) Assert.Equal(-1, bundle.AsSpan().IndexOf(dek.AsSpan(0, 16)));
     }
 }
+
