@@ -122,6 +122,19 @@ public sealed class KeysCommandTests : IDisposable
     }
 
     [Fact]
+    public void Init_without_purposes_creates_files_and_backups_and_rotate_of_an_unknown_purpose_names_the_known_ones()
+    {
+        Ok(Keys("init"));
+        var keys = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.AsArray().Select(k => (string)k!["keyName"]!).ToList();
+        Assert.Equal(["backups/v1", "files/v1"], keys);
+        var typo = Keys("rotate flies");
+        OneLineError(typo, 4);
+        Assert.Contains("backups, files", typo.Stderr);
+        Ok(Keys("add flies"));
+        Ok(Keys("rotate flies"));
+    }
+
+    [Fact]
     public void Audit_head_is_an_anchor_that_catches_a_rollback_of_the_whole_store()
     {
         Ok(Keys("init --purpose files"));
@@ -186,11 +199,12 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(bundle));
         var before = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.ToJsonString();
 
-        foreach (var how in new[] { $"--recovery-private-key {priv}", $"--recovery-passphrase-file {passFile}" })
+        // the RSA key opens the bundle; its origin is proven under the source KEK (the passphrase proves it by itself)
+        foreach (var how in new[] { $"--recovery-private-key {priv} --source-kek env:SOURCE_MASTER_KEY", $"--recovery-passphrase-file {passFile}" })
         {
             var newKeyring = Path.Combine(_dir, $"new-{Guid.NewGuid():N}.json");
             var newMaster = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            var env = new Dictionary<string, string> { ["PHICRYPTO_KEYRING"] = newKeyring, ["PHICRYPTO_MASTER_KEY"] = newMaster };
+            var env = new Dictionary<string, string> { ["PHICRYPTO_KEYRING"] = newKeyring, ["PHICRYPTO_MASTER_KEY"] = newMaster, ["SOURCE_MASTER_KEY"] = _masterKey };
             OneLineError(Keys($"import {bundle} {how}", env), 4); // no keyring there: says to create one
             var imported = Keys($"import {bundle} {how} --init", env);
             Ok(imported);

@@ -8,7 +8,10 @@ internal static class KeysCommand
 {
     private const string Usage = $"""
         usage: phicrypt keys <subcommand> [options]
-          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring (optionally with purposes)
+          init [--purpose P]... [--no-default-purposes] [--kdf pbkdf2-sha256|argon2id]
+                                                                create a keyring: with purposes files and backups
+                                                                (what encrypt and backup use), or those given
+          add PURPOSE                                           a new purpose with an active v1
           list [--json]                                         purposes, versions, states, timestamps
           rotate PURPOSE [--pre-active] [--reason TEXT]         new active DEK version; the previous one is deactivated
           rewrap --new-kek SPEC [--new-passphrase-file F]       KEK rotation: re-wrap every DEK record, no data touched
@@ -39,6 +42,7 @@ internal static class KeysCommand
         {
             "init" => KeysInit.Run(cli, rest),
             "list" => KeysList.Run(cli, rest),
+            "add" => KeysLifecycle.Add(cli, rest),
             "rotate" => KeysLifecycle.Rotate(cli, rest),
             "rewrap" => KeysLifecycle.Rewrap(cli, rest),
             "state" => KeysLifecycle.State(cli, rest),

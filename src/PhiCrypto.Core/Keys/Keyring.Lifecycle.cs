@@ -18,8 +18,8 @@ public sealed partial class Keyring
         });
     }
 
-    /// <summary>Adds an active version to <paramref name="purpose"/> (creating the purpose if needed) and
-    /// deactivates the previous one. If another writer rotated the same purpose at the same moment, its
+    /// <summary>Adds an active version to <paramref name="purpose"/>, which must exist (<see cref="AddPurpose"/>
+    /// creates one; a mistyped name is an error naming the known purposes), and deactivates the previous one. If another writer rotated the same purpose at the same moment, its
     /// new version is returned instead of making a second one. With <paramref name="activate"/> false the
     /// new version is pre-active (distributed first, activated later with SetState) and nothing is deactivated.</summary>
     public KeyRecord Rotate(string purpose, string reason = "", bool activate = true)
@@ -28,22 +28,22 @@ public sealed partial class Keyring
         uint? seenMax = null;
         return Mutate(snap =>
         {
-            var keys = snap.Find(purpose);
-            uint max = keys?.MaxVersion ?? 0;
+            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose, snap);
+            uint max = keys.MaxVersion;
             if (seenMax is { } seen && max > seen)
-                return new Plan<KeyRecord>(keys!.Versions[^1].Record, null); // another writer rotated first
+                return new Plan<KeyRecord>(keys.Versions[^1].Record, null); // another writer rotated first
             seenMax ??= max;
             var audit = NewAudit(snap);
             var fresh = new Dictionary<(string, uint), KeyMaterial>();
             var updates = new List<KeyRecord>();
-            if (activate && keys?.Active is { } old)
+            if (activate && keys.Active is { } old)
             {
                 updates.Add(old.Record.WithState(KeyState.Deactivated, audit.Time));
                 audit.Add(AuditKind.StateChange, purpose, old.Record.Version, KeyState.Active, KeyState.Deactivated, "rotated");
             }
             var record = NewVersion(purpose, max + 1, audit, fresh, reason, activate);
             audit.Add(AuditKind.Rotate, purpose, record.Version, null, record.State,
-                !activate ? "pre-active, to be activated later" : keys?.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first version");
+                !activate ? "pre-active, to be activated later" : keys.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first active version");
             return new Plan<KeyRecord>(record, audit.Commit(snap, [record], updates, fresh: fresh), fresh);
         });
     }
@@ -56,7 +56,7 @@ public sealed partial class Keyring
         KeyNames.CheckPurpose(purpose);
         return Mutate(snap =>
         {
-            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose);
+            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose, snap);
             var v = keys.Find(version) ?? throw new KeyNotAvailableException($"no key {KeyNames.Format(purpose, version)}");
             var from = v.Record.State;
             if (from == state) return new Plan<KeyRecord>(v.Record, null);

@@ -162,6 +162,14 @@ public sealed partial class Keyring : IDisposable
 
     internal static KeyNotAvailableException UnknownPurpose(string purpose) => new($"no keys for purpose '{purpose}'");
 
+    /// <summary>An unknown purpose, naming the known ones and how to add one.</summary>
+    private static KeyNotAvailableException UnknownPurpose(string purpose, KeyringSnapshot snap) =>
+        new($"no purpose '{purpose}' in the keyring (known: {(snap.Purposes.Count == 0 ? "none" : string.Join(", ", snap.Purposes.Keys.Order(StringComparer.Ordinal)))}); " +
+            "add it with `phicrypt keys add` (Keyring.AddPurpose)");
+
+    /// <summary>The purposes `phicrypt keys init` creates unless told otherwise: what `encrypt` and `backup` use.</summary>
+    public static IReadOnlyList<string> DefaultPurposes { get; } = ["files", "backups"];
+
     public void Dispose()
     {
         lock (_writeLock)

@@ -20,14 +20,16 @@ internal sealed class KeyringIntegrity : IDisposable
     private const int KeySize = 32;
     private static readonly byte[] AuditLabel = "phicrypto keyring audit mac v2"u8.ToArray();
     private static readonly byte[] RecordLabel = "phicrypto keyring record mac v2"u8.ToArray();
+    private static readonly byte[] BundleLabel = "phicrypto recovery bundle mac v2"u8.ToArray();
 
-    private readonly SecretKey _root, _audit, _record;
+    private readonly SecretKey _root, _audit, _record, _bundle;
 
     private KeyringIntegrity(ReadOnlySpan<byte> root)
     {
         _root = SecretKey.Import(root);
         _audit = Derive(root, AuditLabel);
         _record = Derive(root, RecordLabel);
+        _bundle = Derive(root, BundleLabel);
     }
 
     /// <summary>A fresh integrity key, for a new keyring.</summary>
@@ -85,6 +87,9 @@ internal sealed class KeyringIntegrity : IDisposable
     public AuditEvent Seal(AuditEvent e) => e with { Hash = e.ComputeMac(_audit.Span) };
 
     public KeyRecord Seal(KeyRecord r) => r.Authenticated(_record.Span);
+
+    /// <summary>The origin MAC of a recovery bundle made from this keyring (RecoveryBundle).</summary>
+    public byte[] BundleMac(ReadOnlySpan<byte> bundle) => HMACSHA256.HashData(_bundle.Span, bundle);
 
     public AuditVerification VerifyChain(IReadOnlyList<AuditEvent> events) => AuditChain.Verify(events, _audit.Span);
 
@@ -153,6 +158,7 @@ internal sealed class KeyringIntegrity : IDisposable
         _root.Dispose();
         _audit.Dispose();
         _record.Dispose();
+        _bundle.Dispose();
     }
 }
 
