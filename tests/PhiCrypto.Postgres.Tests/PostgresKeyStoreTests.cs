@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using PhiCrypto.Keys;
 using PhiCrypto.Fields;
 using Npgsql;
+using PhiCrypto.Keys.Conformance;
 
 namespace PhiCrypto.Postgres.Tests;
 
@@ -150,21 +151,4 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
         var b = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(url));
         Assert.Equal((host, port, db, user), (b.Host, b.Port, b.Database, b.Username));
     }
-}
-
-/// <summary>A real store whose next load, once armed, waits for the other writer's: both then plan from the
-/// same state, so the race of two rotations happens every time rather than by luck.</summary>
-public sealed class RendezvousStore(IKeyStore inner, Barrier barrier) : IKeyStore
-{
-    private int _armed;
-    public void Arm() => Volatile.Write(ref _armed, 1);
-    public string Location => inner.Location;
-    public KeyStoreContents Load()
-    {
-        var c = inner.Load();
-        if (Interlocked.Exchange(ref _armed, 0) == 1) barrier.SignalAndWait(TimeSpan.FromSeconds(30));
-        return c;
-    }
-    public void Commit(KeyStoreCommit commit) => inner.Commit(commit);
-    public void Dispose() => inner.Dispose();
 }

@@ -1,3 +1,4 @@
+using PhiCrypto.Keys.Conformance;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using PhiCrypto.Keys;
