@@ -8,9 +8,11 @@ internal static class KeysCommand
 {
     private const string Usage = $"""
         usage: phicrypt keys <subcommand> [options]
-          init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]   create a keyring with these purposes (default: files,
-                                                                backups, backup-signing: what encrypt and backup use)
-          add PURPOSE                                           a new purpose with an active version 1
+          init [--purpose P]... [--no-default-purposes] [--kdf pbkdf2-sha256|argon2id]
+                                                                create a keyring: with purposes files, backups and
+                                                                backup-signing (what encrypt and backup use), or
+                                                                those given
+          add PURPOSE                                           a new purpose with an active v1
           list [--json]                                         purposes, versions, states, timestamps
           rotate PURPOSE [--pre-active] [--reason TEXT]         new active DEK version; the previous one is deactivated
                                                                 (an unknown PURPOSE is an error: `keys add` creates one)
@@ -20,9 +22,12 @@ internal static class KeysCommand
           export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE
                                                                 recovery bundle: every DEK, sealed to an offline
                                                                 RSA-4096 key (OAEP-SHA-256) and/or a passphrase
-          import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)
+          import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--init]
                                                                 restore a bundle into this keyring, under its KEK
-          audit [--verify] [--json]                             the audit trail; --verify checks the hash chain
+                                                                (--init: create the keyring first, on a new machine)
+          audit [--verify] [--json]                             the audit trail; --verify checks the keyed chain
+          audit --head | --expect-head SEQ:MAC                  print the chain's head (copy it to WORM storage or
+                                                                syslog) / fail if the store was rolled back before it
           signing-key [-o FILE]                                 the backup verification key (public, PEM) of the
                                                                 active "backup-signing" version, and its fingerprint
         keyring options (every subcommand):
@@ -40,8 +45,8 @@ internal static class KeysCommand
         return args[0] switch
         {
             "init" => KeysInit.Run(cli, rest),
-            "add" => KeyringHints.Add(cli, rest),
             "list" => KeysList.Run(cli, rest),
+            "add" => KeysLifecycle.Add(cli, rest),
             "rotate" => KeysLifecycle.Rotate(cli, rest),
             "rewrap" => KeysLifecycle.Rewrap(cli, rest),
             "state" => KeysLifecycle.State(cli, rest),
