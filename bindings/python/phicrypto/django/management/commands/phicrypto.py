@@ -76,8 +76,16 @@ class Command(BaseCommand):
         if opts["all_purposes"] == bool(opts.get("purpose")):
             raise CommandError("give either a PURPOSE or --all")
         ring.reload()
-        purposes = sorted({v.purpose for v in ring.engine.versions()} | set(all_purposes())) if opts["all_purposes"] else [opts["purpose"]]
+        existing, models = {v.purpose for v in ring.engine.versions()}, set(all_purposes())
+        purposes = sorted(existing | models) if opts["all_purposes"] else [opts["purpose"]]
         for p in purposes:
+            if p not in existing:
+                # a model's purpose without keys gets version 1; anything else is a typo, never a new purpose
+                if p not in models:
+                    raise CommandError(f"no purpose {p!r}: known purposes are {', '.join(sorted(existing | models)) or 'none'}")
+                ring.engine.ensure([p])
+                self.stdout.write(f"created {p}: version 1 is active")
+                continue
             version = ring.engine.rotate(p)
             self.stdout.write(f"rotated {p}: version {version} is active")
 
