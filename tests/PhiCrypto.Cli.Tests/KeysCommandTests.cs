@@ -126,7 +126,7 @@ public sealed class KeysCommandTests : IDisposable
     {
         Ok(Keys("init"));
         var keys = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.AsArray().Select(k => (string)k!["keyName"]!).ToList();
-        Assert.Equal(["backups/v1", "files/v1"], keys);
+        Assert.Equal(["backup-signing/v1", "backups/v1", "files/v1"], keys);
         var typo = Keys("rotate flies");
         OneLineError(typo, 4);
         Assert.Contains("backups, files", typo.Stderr);

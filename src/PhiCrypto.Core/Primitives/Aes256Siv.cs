@@ -69,6 +69,7 @@ public sealed class Aes256Siv : IDisposable
     /// <summary>Encrypt without taking a lease: for an owner (FieldKey) that holds one around the call.</summary>
     internal void EncryptUnleased(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, Span<byte> output)
     {
+        CryptoPolicy.RequireAesSivAllowed(); // the field path comes here directly: the FIPS refusal must too
         Span<byte> d = stackalloc byte[16];
         _d0.CopyTo(d);
         Absorb(d, associatedData);
