@@ -47,7 +47,7 @@ def child_opens(url: str, queue: multiprocessing.Queue) -> None:
 
 def test_a_forked_child_gets_a_fast_typed_error_naming_the_remedy(pg_url: str) -> None:
     url = pg_url + "?schema=forked"
-    parent = Keyring.open(url, kek="env:PHICRYPTO_TEST_KEK", create=True)
+    parent = Keyring.create(url, kek="env:PHICRYPTO_TEST_KEK")
     parent.add_purpose(PURPOSE)
     envelope = parent.encrypt(PURPOSE, b"123-45-6789")
     ctx = multiprocessing.get_context("fork")
@@ -72,7 +72,7 @@ def spawned_child(url: str, envelope: bytes, queue: multiprocessing.Queue) -> No
 
 def test_spawned_children_open_encrypt_rotate_and_decrypt(pg_url: str) -> None:
     url = pg_url + "?schema=spawned"
-    parent = Keyring.open(url, kek="env:PHICRYPTO_TEST_KEK", create=True)
+    parent = Keyring.create(url, kek="env:PHICRYPTO_TEST_KEK")
     parent.add_purpose(PURPOSE)
     envelope = parent.encrypt(PURPOSE, b"123-45-6789")
     ctx = multiprocessing.get_context("spawn")
