@@ -99,3 +99,20 @@ def test_verify_first_releases_nothing_of_a_forged_signed_message(source: phicry
     with phicrypto.open_encrypted(path, source, verify_first=True) as f:
         f.seek(9000)
         assert f.read() == PLAIN[9000:]
+
+
+def test_keyring_methods_pass_the_flags_on(tmp_path: Path) -> None:
+    ring = phicrypto.Keyring.create(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK")
+    ring.add_purpose("files")
+    good, forged = signed_and_forged(ring.source("files"))
+    out = io.BytesIO()
+    with pytest.raises(phicrypto.AuthenticationError):
+        ring.stream_decrypt("files", io.BytesIO(forged), out, verify_first=True)
+    assert out.getvalue() == b""
+    path = tmp_path / "forged.enc"
+    path.write_bytes(forged)
+    with pytest.raises(phicrypto.AuthenticationError):
+        ring.open_encrypted("files", path, verify_first=True)
+    with pytest.raises(phicrypto.PolicyError, match="allow_legacy=True"):
+        ring.stream_decrypt("files", io.BytesIO(legacy_message()), io.BytesIO())
+    ring.close()
