@@ -9,17 +9,6 @@
 #define SIZE 10000 /* two regular frames of 4096 and a final one */
 #define ALL_FLAGS (PHI_DECRYPT_ALLOW_LEGACY | PHI_DECRYPT_VERIFY_FIRST)
 
-static int temp_file(const uint8_t *data, size_t n)
-{
-    char name[] = "/tmp/phicrypto-ctest-XXXXXX";
-    int fd = mkstemp(name);
-    CHECK(fd >= 0);
-    unlink(name);
-    if (n) CHECK(write(fd, data, n) == (ssize_t)n);
-    CHECK(lseek(fd, 0, SEEK_SET) == 0);
-    return fd;
-}
-
 static off_t size_of(int fd) { return lseek(fd, 0, SEEK_END); }
 
 /* A format-v1 header of suite 0x0178 (AES-256-GCM, HKDF-SHA-256, no key commitment) with one raw

@@ -13,17 +13,6 @@ static uint8_t *pattern(size_t n)
     return p;
 }
 
-static int temp_file(const uint8_t *data, size_t n)
-{
-    char name[] = "/tmp/phicrypto-ctest-XXXXXX";
-    int fd = mkstemp(name);
-    CHECK(fd >= 0);
-    unlink(name);
-    if (n) CHECK(write(fd, data, n) == (ssize_t)n);
-    CHECK(lseek(fd, 0, SEEK_SET) == 0);
-    return fd;
-}
-
 static uint8_t *read_all(int fd, size_t *n)
 {
     off_t end = lseek(fd, 0, SEEK_END);

@@ -69,51 +69,23 @@ public sealed class StreamKeyringTests : IDisposable
         Assert.DoesNotContain("s3cret-pw", r.Stderr + r.Stdout);
         Assert.False(File.Exists(P("x.phi")));
     }
-}
 
-/// <summary>Issue 12, section 3: `phicrypt decrypt` uses the keys of one purpose (--purpose, default
-/// "files"), so a backup's part handed to a document decryption is refused, not decrypted.</summary>
-public sealed class StreamPurposeBindingTests : IDisposable
-{
-    private readonly string _dir = Directory.CreateTempSubdirectory("phicrypt-purpose-").FullName;
-    private readonly Dictionary<string, string> _env;
-
-    public StreamPurposeBindingTests()
-    {
-        _env = new()
-        {
-            ["PHICRYPTO_KEYRING"] = Path.Combine(_dir, "keyring.json"),
-            ["PHICRYPTO_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["PHICRYPTO_KEK"] = "",
-            ["HOME"] = _dir,
-        };
-    }
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private Phicrypt.Result Ok(string args)
-    {
-        var r = Phicrypt.Run(args, _env);
-        Assert.True(r.ExitCode == 0, $"phicrypt {args}: exit {r.ExitCode}: {r.Stderr}");
-        return r;
-    }
-
+    // Issue 12, section 3: `phicrypt decrypt` uses the keys of one purpose (--purpose, default "files"),
+    // so a backup's part handed to a document decryption is refused, not decrypted.
     [Fact]
     public void A_backups_message_is_refused_by_the_default_files_purpose()
     {
         File.WriteAllBytes(P("dump.sql"), RandomNumberGenerator.GetBytes(100_000));
-        Ok("keys init --purpose files --purpose backups");
-        Ok($"encrypt {P("dump.sql")} -o {P("dump.phi")} --purpose backups");
-        Assert.Contains("backups/v1", Ok($"inspect {P("dump.phi")}").Stdout);
+        Run("keys init --purpose files --purpose backups");
+        Run($"encrypt {P("dump.sql")} -o {P("dump.phi")} --purpose backups");
+        Assert.Contains("backups/v1", Run($"inspect {P("dump.phi")}").Stdout);
 
         var refused = Phicrypt.Run($"decrypt {P("dump.phi")} -o {P("dump.out")}", _env);
         Assert.Equal(4, refused.ExitCode); // key not found: no "files" key wrapped this message
         Assert.False(File.Exists(P("dump.out")));
         Assert.Equal(4, Phicrypt.Run($"decrypt {P("dump.phi")} -o {P("dump.out")} --purpose files", _env).ExitCode);
 
-        Ok($"decrypt {P("dump.phi")} -o {P("dump.out")} --purpose backups");
+        Run($"decrypt {P("dump.phi")} -o {P("dump.out")} --purpose backups");
         Assert.Equal(File.ReadAllBytes(P("dump.sql")), File.ReadAllBytes(P("dump.out")));
     }
 
@@ -121,8 +93,8 @@ public sealed class StreamPurposeBindingTests : IDisposable
     public void Verify_first_releases_nothing_of_a_signed_message_whose_signature_fails()
     {
         File.WriteAllBytes(P("report.txt"), Enumerable.Range(0, 300_000).Select(i => (byte)('a' + i % 26)).ToArray());
-        Ok("keys init --purpose files");
-        Ok($"encrypt {P("report.txt")} -o {P("report.phi")} --signed --frame-size 4096");
+        Run("keys init --purpose files");
+        Run($"encrypt {P("report.txt")} -o {P("report.phi")} --signed --frame-size 4096");
         var forged = File.ReadAllBytes(P("report.phi"));
         forged[^1] ^= 1; // the signature's last byte: every frame's tag still verifies
         File.WriteAllBytes(P("forged.phi"), forged);
@@ -134,7 +106,7 @@ public sealed class StreamPurposeBindingTests : IDisposable
         Assert.Equal(3, verified.ExitCode);
         Assert.Empty(verified.Stdout);
 
-        Ok($"decrypt {P("report.phi")} -o {P("report.out")} --verify-first --allow-legacy");
+        Run($"decrypt {P("report.phi")} -o {P("report.out")} --verify-first --allow-legacy");
         Assert.Equal(File.ReadAllBytes(P("report.txt")), File.ReadAllBytes(P("report.out")));
     }
 }
