@@ -27,7 +27,7 @@ def assert_survived(child: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_mutated_inputs_through_every_public_decrypt_are_typed_and_never_forged() -> None:
-    assert_survived(run_child("mutations", os.environ.get("PHICRYPTO_HOSTILE_EXAMPLES", "150")))
+    assert_survived(run_child("mutations", os.environ.get("PHICRYPTO_HOSTILE_EXAMPLES", "400")))
 
 
 def test_64_mib_inputs_through_every_public_decrypt_are_typed() -> None:
