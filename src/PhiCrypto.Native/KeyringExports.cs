@@ -3,7 +3,6 @@
 // through a key source (SourceExports: phi_source_from_keyring), one purpose at a time.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using PhiCrypto.Keys;
 
