@@ -41,7 +41,14 @@
  *  Threads  Every function is thread-safe, and one handle may be used by many threads at once.
  *           The one exception: do not free a handle while another thread is still using it.
  *
- *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1.
+ *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1. Every
+ *           caller-given length is checked before anything is allocated for it: batch counts
+ *           (PHI_FIELD_BATCH_MAX_COUNT), JSON contexts (PHI_CONTEXT_JSON_MAX), other strings
+ *           (PHI_STRING_MAX, the NUL is searched no further), pushes (PHI_STREAM_PUSH_MAX); more is
+ *           PHI_ERR_INVALID_ARGUMENT.
+ *
+ *  Signed   Decryption of a signed message (0x0578) releases frames before the footer signature
+ *           is checked unless PHI_DECRYPT_VERIFY_FIRST is passed (see Streams).
  *
  *  Process  The library never unloads (linked -z nodelete: its runtime threads outlive dlclose).
  *           Its runtime reads environment variables once, at the first call: set PHICRYPTO_*
@@ -63,22 +70,29 @@ extern "C" {
 #define PHI_OK                         0
 #define PHI_ERR_INVALID_ARGUMENT    (-1)   /* a caller mistake: NULL, bad size, unknown mode, bad handle */
 #define PHI_ERR_BUFFER_TOO_SMALL    (-2)   /* *len now holds the size needed */
-#define PHI_ERR_AUTHENTICATION      (-3)   /* tag, check value or commitment did not verify */
+#define PHI_ERR_AUTHENTICATION      (-3)   /* a tag, key unwrap, check value or commitment did not verify (and nothing else) */
 #define PHI_ERR_KEY_NOT_FOUND       (-4)   /* the key version the data names is not available from this source */
 #define PHI_ERR_MALFORMED           (-5)   /* bytes that do not follow the documented format */
 #define PHI_ERR_POLICY              (-6)   /* forbidden by policy: FIPS mode, usage limit, key state, unexpected context */
 #define PHI_ERR_IO                  (-7)   /* reading or writing a file descriptor or store failed */
 #define PHI_ERR_WRONG_KEK           (-8)   /* the KEK is not the one the record was wrapped under */
 #define PHI_ERR_CONFLICT            (-9)   /* a concurrent change won (keyring store) */
+#define PHI_ERR_CRYPTO_PROVIDER    (-10)   /* the crypto provider (OpenSSL, its FIPS provider) refused or failed: not an authentication failure */
 #define PHI_ERR_INTERNAL           (-99)   /* a bug: please report it with phi_last_error() */
 
 /* ---- constants ---- */
 #define PHI_FIELD_RANDOMIZED           0   /* mode: AES-256-GCM, random nonce: 29 bytes of overhead */
 #define PHI_FIELD_DETERMINISTIC        1   /* mode: AES-256-SIV: 17 bytes of overhead, equal inputs give equal envelopes */
 #define PHI_FIELD_MAX_PLAINTEXT   1048576   /* the largest field value in bytes */
+#define PHI_FIELD_BATCH_MAX_COUNT 1048576   /* the most items one batch call takes (count); more is PHI_ERR_INVALID_ARGUMENT */
+#define PHI_CONTEXT_JSON_MAX      1048576   /* the longest context_json / expected_context_json in bytes (headers are limited to 1 MiB) */
+#define PHI_STRING_MAX             65536   /* the longest other NUL-terminated input (purpose, location, KEK spec, passphrase) in bytes */
+#define PHI_STREAM_PUSH_MAX       16777216   /* the most bytes one phi_stream_push takes (pull between pushes) */
 #define PHI_WRAP_AES_KWP               1   /* RFC 5649: any key length, output rounded up to 8, + 8 (PhiCrypto.Keys.WrapAlgorithm.AesKwp) */
 #define PHI_WRAP_AES_KW                2   /* RFC 3394: keys of a multiple of 8 bytes, output key + 8 (PhiCrypto.Keys.WrapAlgorithm.AesKw) */
 #define PHI_STREAM_SIGNED              1   /* flag: suite 0x0578 (adds an ECDSA P-384 signature) instead of 0x0478 */
+#define PHI_DECRYPT_ALLOW_LEGACY       1   /* decrypt flag: also read suites without key commitment (format v1); refused by default */
+#define PHI_DECRYPT_VERIFY_FIRST       2   /* decrypt flag: a signed (0x0578) message releases no plaintext before its signature verified */
 #define PHI_INSPECT_HEADER_ONLY        1   /* flag: describe the header only (no frame walk: frame_count and plaintext_length are -1) */
 #define PHI_KEYRING_CREATE             1   /* flag: start a new keyring in an empty store (the explicit act; without it an empty store is an error) */
 
@@ -214,7 +228,7 @@ int phi_field_decrypt(phi_source *source, const uint8_t *envelope, size_t envelo
  * with the same ad, into envelopes packed back to back in `out`; out_lens[i] (count entries) receives
  * each envelope's length. *out_len: capacity in, total written out. Large batches use every core. A
  * randomized batch counts against the usage limit like that many single encryptions, once the output
- * fits (a size query reserves nothing).
+ * fits (a size query reserves nothing). At most PHI_FIELD_BATCH_MAX_COUNT items.
  */
 int phi_field_encrypt_batch(phi_source *source, int32_t mode, const uint8_t *values, const size_t *value_lens,
                             size_t count, const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len,
@@ -224,7 +238,7 @@ int phi_field_encrypt_batch(phi_source *source, int32_t mode, const uint8_t *val
  * out_lens[i] receives each plaintext's length and statuses[i] (optional, count entries) each item's
  * status. Returns PHI_OK when every item decrypted, else the first failing item's status ("field i:
  * ..." in phi_last_error); the other items are still decrypted and a failed item's bytes are zero. A
- * capacity equal to the sum of envelope_lens always suffices.
+ * capacity equal to the sum of envelope_lens always suffices. At most PHI_FIELD_BATCH_MAX_COUNT items.
  */
 int phi_field_decrypt_batch(phi_source *source, const uint8_t *envelopes, const size_t *envelope_lens,
                             size_t count, const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len,
@@ -255,6 +269,14 @@ int phi_field_search(phi_source *source, const uint8_t *plaintext, size_t plaint
  * the header stores must have that value, a key it does not store is supplied as authenticate-only
  * context. A mismatch fails with PHI_ERR_POLICY while the header is read, before any plaintext.
  * File descriptors are never closed by the library.
+ *
+ * Decrypt `flags` (0 is the safe default): a suite that does not commit to its data key (every
+ * format-v1 suite: old SDKs' files) is refused with PHI_ERR_POLICY unless PHI_DECRYPT_ALLOW_LEGACY is
+ * given. SIGNED MESSAGES (0x0578): by default each frame's plaintext is released as soon as its own tag
+ * verified, BEFORE the footer signature is checked; a failing signature is reported at the end, after
+ * plaintext was released (discard it). PHI_DECRYPT_VERIFY_FIRST releases nothing before the signature
+ * verified: the message is walked once first (in place on a seekable fd, else from a temporary copy of
+ * the ciphertext in $TMPDIR, deleted at once). Unsigned messages are unaffected.
  */
 
 /* Encrypts everything read from in_fd (until end of file) into a message written to out_fd. Frames
@@ -266,17 +288,21 @@ int phi_stream_encrypt_fd(phi_source *source, int in_fd, int out_fd, size_t fram
 
 /* Decrypts the message read from in_fd to out_fd. Each frame is written only after its tag
  * verified; a truncated, reordered or altered message fails (PHI_ERR_AUTHENTICATION or
- * PHI_ERR_MALFORMED) with the output incomplete: the caller removes it. context_json/context_len
- * (both may be NULL) receive the authenticated encryption context.
+ * PHI_ERR_MALFORMED) with the output incomplete: the caller removes it. `flags`: 0 or
+ * PHI_DECRYPT_ALLOW_LEGACY | PHI_DECRYPT_VERIFY_FIRST (see above: without VERIFY_FIRST a signed message's
+ * frames reach out_fd before its signature is checked). context_json/context_len (both may be NULL)
+ * receive the authenticated encryption context.
  */
 int phi_stream_decrypt_fd(phi_source *source, int in_fd, int out_fd, const char *expected_context_json,
-                          char *context_json, size_t *context_len);
+                          int32_t flags, char *context_json, size_t *context_len);
 
 /* Decrypts only plaintext bytes [start, start + count) (clipped to the end) of the message in the
  * seekable in_fd, reading only the frames they touch; *written (may be NULL) receives the count.
+ * `flags` as phi_stream_decrypt_fd: PHI_DECRYPT_VERIFY_FIRST first walks the whole message to check a
+ * signed message's signature (otherwise not checked at all by a range read).
  */
 int phi_stream_decrypt_range_fd(phi_source *source, int in_fd, int out_fd, const char *expected_context_json,
-                                uint64_t start, uint64_t count, uint64_t *written);
+                                int32_t flags, uint64_t start, uint64_t count, uint64_t *written);
 
 /* Describes the message on fd without any key, as JSON: suite, message id, frame length and count,
  * plaintext length, header length, encryption context, encrypted data keys (with
@@ -292,10 +318,16 @@ int phi_stream_inspect_fd(int fd, int32_t flags, char *json, size_t *json_len);
 int phi_stream_encryptor_new(phi_source *source, size_t frame_length, const char *context_json, int32_t flags,
                              phi_stream **stream);
 
-/* A push-mode decryptor; the expected context is checked when the header has been pushed. */
-int phi_stream_decryptor_new(phi_source *source, const char *expected_context_json, phi_stream **stream);
+/* A push-mode decryptor; the expected context is checked when the header has been pushed. `flags` as
+ * phi_stream_decrypt_fd; with PHI_DECRYPT_VERIFY_FIRST a signed message's plaintext is pulled only
+ * after phi_stream_finish (the pushed ciphertext is spooled to a temporary file until then).
+ */
+int phi_stream_decryptor_new(phi_source *source, const char *expected_context_json, int32_t flags,
+                             phi_stream **stream);
 
-/* Feeds in[0..in_len). Output becomes available to phi_stream_pull. */
+/* Feeds in[0..in_len) (at most PHI_STREAM_PUSH_MAX bytes a call). Output becomes available to
+ * phi_stream_pull.
+ */
 int phi_stream_push(phi_stream *stream, const uint8_t *in, size_t in_len);
 
 /* Ends the input: an encryptor writes its final frame (and signature); a decryptor checks that the
@@ -321,9 +353,12 @@ int phi_stream_free(phi_stream *stream);
 /* Random access: opens the message in the seekable fd (kept open by the caller for the reader's
  * life). The header (and the expected context) is checked now; each read verifies the tags of the
  * frames it touches (the final frame's too, so truncation is caught). A signed message's signature is
- * NOT verified by random reads: use phi_stream_decrypt_fd for that.
+ * NOT verified by random reads unless `flags` has PHI_DECRYPT_VERIFY_FIRST: then the whole message is
+ * walked and its signature verified now, at open (the file must not change afterwards).
+ * PHI_DECRYPT_ALLOW_LEGACY as phi_stream_decrypt_fd.
  */
-int phi_reader_open_fd(phi_source *source, int fd, const char *expected_context_json, phi_reader **reader);
+int phi_reader_open_fd(phi_source *source, int fd, const char *expected_context_json, int32_t flags,
+                       phi_reader **reader);
 
 /* The plaintext length. */
 int phi_reader_length(phi_reader *reader, uint64_t *length);

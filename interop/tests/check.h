@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "phicrypto.h"
 
 static inline const char *phi_test_error(void)
@@ -40,6 +41,18 @@ static inline phi_source *key_source(const phi_key *key, uint32_t version, const
 static inline void hex_to_bytes(const char *hex, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) sscanf(hex + 2 * i, "%2hhx", &out[i]);
+}
+
+/* An unlinked temporary file holding data[0..n), positioned at its start. */
+static inline int temp_file(const uint8_t *data, size_t n)
+{
+    char name[] = "/tmp/phicrypto-ctest-XXXXXX";
+    int fd = mkstemp(name);
+    CHECK(fd >= 0);
+    unlink(name);
+    if (n) CHECK(write(fd, data, n) == (ssize_t)n);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    return fd;
 }
 
 #endif

@@ -97,23 +97,23 @@ int main(void)
     OK(phi_keyring_rotate(kr, "files", NULL));
     CHECK(lseek(enc_fd, 0, SEEK_SET) == 0);
     int out_fd = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    OK(phi_stream_decrypt_fd(files, enc_fd, out_fd, "{\"patient\":\"P-1\"}", NULL, NULL));
+    OK(phi_stream_decrypt_fd(files, enc_fd, out_fd, "{\"patient\":\"P-1\"}", 0, NULL, NULL));
     char back[32];
     CHECK(pread(out_fd, back, sizeof back, 0) == 18 && memcmp(back, "a scanned document", 18) == 0);
     /* a "backups" endpoint handed a "files" message: refused before any plaintext, by every call */
     int sink_fd = open(out_name, O_RDWR | O_TRUNC);
     CHECK(lseek(enc_fd, 0, SEEK_SET) == 0);
-    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_stream_decrypt_fd(backups, enc_fd, sink_fd, NULL, NULL, NULL));
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_stream_decrypt_fd(backups, enc_fd, sink_fd, NULL, 0, NULL, NULL));
     CHECK(lseek(sink_fd, 0, SEEK_END) == 0);
     CHECK(strstr(phi_test_error(), "files/v1") != NULL);
     phi_reader *reader = NULL;
-    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_reader_open_fd(backups, enc_fd, NULL, &reader));
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_reader_open_fd(backups, enc_fd, NULL, 0, &reader));
     CHECK(reader == NULL);
     close(sink_fd);
     /* nor does a field envelope of one purpose decrypt through another's source */
     out_len = sizeof out;
     FAILS(PHI_ERR_AUTHENTICATION, phi_field_decrypt(files, env1, env1_len, NULL, 0, out, &out_len));
-    OK(phi_reader_open_fd(files, enc_fd, NULL, &reader));
+    OK(phi_reader_open_fd(files, enc_fd, NULL, 0, &reader));
     size_t n = 7;
     OK(phi_reader_read(reader, 2, (uint8_t *)back, &n));
     CHECK(n == 7 && memcmp(back, "scanned", 7) == 0);

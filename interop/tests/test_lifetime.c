@@ -1,5 +1,5 @@
-/* A key handle freed while another thread encrypts under it (issue 12, section 1). The worker runs
- * 10,000-field deterministic batches; the main thread frees the handle mid-way. Every batch must either
+/* A key and its source freed while another thread encrypts under them (issue 12, section 1). The
+ * worker runs 10,000-field deterministic batches; the main thread frees both handles mid-way. Every batch must either
  * succeed with envelopes the real key (an independent copy) decrypts, or fail with
  * PHI_ERR_INVALID_ARGUMENT before writing anything. On the old code the round keys were zeroed under
  * the worker, which went on encrypting with a public permutation. */
@@ -17,7 +17,7 @@ static uint8_t values[COUNT * VALUE_LEN + 1]; /* + 1: room for the last snprintf
 static size_t value_lens[COUNT];
 
 struct job {
-    phi_key *key;
+    phi_source *source;
     uint8_t *out;
     size_t out_len;
     size_t out_lens[COUNT];
@@ -27,7 +27,7 @@ struct job {
 static void *encrypt_batch(void *arg)
 {
     struct job *job = arg;
-    job->rc = phi_field_encrypt_batch(job->key, 1, PHI_FIELD_DETERMINISTIC, "clinic.Patient.ssn", values, value_lens, COUNT,
+    job->rc = phi_field_encrypt_batch(job->source, PHI_FIELD_DETERMINISTIC, values, value_lens, COUNT,
                                       NULL, 0, job->out, &job->out_len, job->out_lens);
     return NULL;
 }
@@ -35,9 +35,11 @@ static void *encrypt_batch(void *arg)
 static void check_round(const uint8_t *raw)
 {
     static struct job job;
-    phi_key *real = NULL;
+    phi_key *real = NULL, *doomed = NULL;
     OK(phi_key_import(raw, 32, &real));
-    OK(phi_key_import(raw, 32, &job.key));
+    OK(phi_key_import(raw, 32, &doomed));
+    job.source = key_source(doomed, 1, "clinic.Patient.ssn");
+    phi_source *real_source = key_source(real, 1, "clinic.Patient.ssn");
     size_t capacity = COUNT * (VALUE_LEN + 32);
     job.out = calloc(1, capacity);
     job.out_len = capacity;
@@ -46,14 +48,15 @@ static void check_round(const uint8_t *raw)
     CHECK(pthread_create(&worker, NULL, encrypt_batch, &job) == 0);
     struct timespec pause = { 0, (long)(rand() % 3000) * 1000 };
     nanosleep(&pause, NULL);
-    OK(phi_key_free(job.key));
+    OK(phi_key_free(doomed));
+    OK(phi_source_free(job.source));
     CHECK(pthread_join(worker, NULL) == 0);
 
     if (job.rc == PHI_OK)
     {
         uint8_t *plain = malloc(COUNT * VALUE_LEN);
         size_t plain_len = COUNT * VALUE_LEN, plain_lens[COUNT];
-        OK(phi_field_decrypt_batch(real, 1, "clinic.Patient.ssn", job.out, job.out_lens, COUNT, NULL, 0, plain, &plain_len, plain_lens, NULL));
+        OK(phi_field_decrypt_batch(real_source, job.out, job.out_lens, COUNT, NULL, 0, plain, &plain_len, plain_lens, NULL));
         CHECK(memcmp(plain, values, COUNT * VALUE_LEN) == 0);
         free(plain);
     }
@@ -63,6 +66,7 @@ static void check_round(const uint8_t *raw)
         for (size_t i = 0; i < capacity; i++) CHECK(job.out[i] == 0);
     }
     free(job.out);
+    OK(phi_source_free(real_source));
     OK(phi_key_free(real));
 }
 

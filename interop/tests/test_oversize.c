@@ -77,12 +77,63 @@ static void test_freed_handles_are_refused(void)
     size_t size = 0;
     FAILS(PHI_ERR_INVALID_ARGUMENT, phi_key_size(key, &size));
     FAILS(PHI_ERR_INVALID_ARGUMENT, phi_key_free(key)); /* a double free is an error, not a crash */
-    uint8_t envelope[64];
-    size_t envelope_len = sizeof envelope;
-    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_field_encrypt(key, 1, 1, "p", (const uint8_t *)"x", 1, NULL, 0, envelope, &envelope_len));
+    phi_source *source = NULL;
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_source_from_key(key, 1, "p", &source));
+    CHECK(source == NULL);
     OK(phi_key_size(other, &size));
     CHECK(size == 32);
     OK(phi_key_free(other));
+}
+
+/* A buffer of `n` bytes of 'a' and no NUL: the library must stop at its limit, not scan past the
+ * end (valgrind reports any read beyond the allocation). */
+static char *unterminated(size_t n)
+{
+    char *p = malloc(n);
+    CHECK(p != NULL);
+    memset(p, 'a', n);
+    return p;
+}
+
+static void test_strings_and_counts_are_bounded_before_use(void)
+{
+    phi_key *key = NULL;
+    OK(phi_key_generate(32, &key));
+    phi_source *source = key_source(key, 1, "files"), *none = NULL;
+
+    char *purpose = unterminated(PHI_STRING_MAX + 1);
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_source_from_key(key, 1, purpose, &none));
+    CHECK(strstr(phi_test_error(), "longer than") != NULL && none == NULL);
+    phi_keyring *ring = NULL;
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_keyring_open(purpose, NULL, NULL, 0, &ring));
+    free(purpose);
+
+    char *context = unterminated(PHI_CONTEXT_JSON_MAX + 1);
+    phi_stream *stream = NULL;
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_stream_encryptor_new(source, 0, context, 0, &stream));
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_stream_decryptor_new(source, context, 0, &stream));
+    CHECK(stream == NULL);
+    free(context);
+
+    /* counts are refused before the length arrays are read: one real entry is enough */
+    size_t one = 1, out_len = 64, out_lens[1];
+    uint8_t out[64];
+    size_t counts[] = { (size_t)PHI_FIELD_BATCH_MAX_COUNT + 1, SIZE_MAX };
+    for (size_t i = 0; i < 2; i++)
+    {
+        FAILS(PHI_ERR_INVALID_ARGUMENT, phi_field_encrypt_batch(source, PHI_FIELD_RANDOMIZED, (const uint8_t *)"x", &one, counts[i],
+                                                                NULL, 0, out, &out_len, out_lens));
+        CHECK(strstr(phi_test_error(), "PHI_FIELD_BATCH_MAX_COUNT") != NULL);
+        FAILS(PHI_ERR_INVALID_ARGUMENT, phi_field_decrypt_batch(source, (const uint8_t *)"x", &one, counts[i],
+                                                                NULL, 0, out, &out_len, out_lens, NULL));
+    }
+
+    OK(phi_stream_encryptor_new(source, 0, NULL, 0, &stream));
+    uint8_t byte = 0;
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_stream_push(stream, &byte, (size_t)PHI_STREAM_PUSH_MAX + 1));
+    OK(phi_stream_free(stream));
+    OK(phi_source_free(source));
+    OK(phi_key_free(key));
 }
 
 int main(void)
@@ -90,6 +141,7 @@ int main(void)
     test_64mb_record_in_a_child();
     test_record_lengths();
     test_freed_handles_are_refused();
+    test_strings_and_counts_are_bounded_before_use();
     puts("test_oversize: ok");
     return 0;
 }

@@ -13,17 +13,6 @@ static uint8_t *pattern(size_t n)
     return p;
 }
 
-static int temp_file(const uint8_t *data, size_t n)
-{
-    char name[] = "/tmp/phicrypto-ctest-XXXXXX";
-    int fd = mkstemp(name);
-    CHECK(fd >= 0);
-    unlink(name);
-    if (n) CHECK(write(fd, data, n) == (ssize_t)n);
-    CHECK(lseek(fd, 0, SEEK_SET) == 0);
-    return fd;
-}
-
 static uint8_t *read_all(int fd, size_t *n)
 {
     off_t end = lseek(fd, 0, SEEK_END);
@@ -43,7 +32,7 @@ static void test_fd_round_trip(phi_source *key)
     CHECK(lseek(enc, 0, SEEK_SET) == 0);
     char context[256];
     size_t context_len = sizeof context;
-    OK(phi_stream_decrypt_fd(key, enc, dec, NULL, context, &context_len));
+    OK(phi_stream_decrypt_fd(key, enc, dec, NULL, 0, context, &context_len));
     CHECK(strcmp(context, "{\"content-type\":\"application/dicom\",\"patient\":\"P-1234\"}") == 0);
     size_t n = 0;
     uint8_t *back = read_all(dec, &n);
@@ -70,17 +59,17 @@ static void test_fd_round_trip(phi_source *key)
     /* an expected context is checked before any plaintext: a mismatch writes nothing */
     int refused = temp_file(NULL, 0);
     CHECK(lseek(enc, 0, SEEK_SET) == 0);
-    FAILS(PHI_ERR_POLICY, phi_stream_decrypt_fd(key, enc, refused, "{\"patient\":\"P-9999\"}", NULL, NULL));
+    FAILS(PHI_ERR_POLICY, phi_stream_decrypt_fd(key, enc, refused, "{\"patient\":\"P-9999\"}", 0, NULL, NULL));
     CHECK(lseek(refused, 0, SEEK_END) == 0);
     CHECK(lseek(enc, 0, SEEK_SET) == 0);
-    OK(phi_stream_decrypt_fd(key, enc, refused, "{\"patient\":\"P-1234\"}", NULL, NULL));
+    OK(phi_stream_decrypt_fd(key, enc, refused, "{\"patient\":\"P-1234\"}", 0, NULL, NULL));
     CHECK(lseek(refused, 0, SEEK_END) == SIZE);
     close(refused);
 
     /* a range from inside frame 2 to inside frame 4 */
     int range = temp_file(NULL, 0);
     uint64_t written = 0;
-    OK(phi_stream_decrypt_range_fd(key, enc, range, NULL, 100000, 150000, &written));
+    OK(phi_stream_decrypt_range_fd(key, enc, range, NULL, 0, 100000, 150000, &written));
     CHECK(written == 150000);
     uint8_t *part = read_all(range, &n);
     CHECK(n == 150000 && memcmp(part, plain + 100000, 150000) == 0);
@@ -92,13 +81,13 @@ static void test_fd_round_trip(phi_source *key)
     CHECK(pwrite(enc, &byte, 1, 200000) == 1);
     CHECK(lseek(enc, 0, SEEK_SET) == 0);
     int sink = temp_file(NULL, 0);
-    FAILS(PHI_ERR_AUTHENTICATION, phi_stream_decrypt_fd(key, enc, sink, NULL, NULL, NULL));
+    FAILS(PHI_ERR_AUTHENTICATION, phi_stream_decrypt_fd(key, enc, sink, NULL, 0, NULL, NULL));
     phi_key *other_key;
     OK(phi_key_generate(32, &other_key));
     phi_source *other = key_source(other_key, 1, "files");
     OK(phi_key_free(other_key));
     CHECK(lseek(enc, 0, SEEK_SET) == 0);
-    int rc = phi_stream_decrypt_fd(other, enc, sink, NULL, NULL, NULL);
+    int rc = phi_stream_decrypt_fd(other, enc, sink, NULL, 0, NULL, NULL);
     CHECK(rc == PHI_ERR_AUTHENTICATION || rc == PHI_ERR_KEY_NOT_FOUND);
     FAILS(PHI_ERR_INVALID_ARGUMENT, phi_stream_encrypt_fd(key, in, enc, 0, "[1,2]", 0, NULL));
     FAILS(PHI_ERR_INVALID_ARGUMENT, phi_stream_encrypt_fd(key, -1, enc, 0, NULL, 0, NULL));
@@ -133,7 +122,7 @@ static void test_push_round_trip(phi_source *key)
     m = drain(enc, message, m);
     OK(phi_stream_free(enc));
 
-    OK(phi_stream_decryptor_new(key, NULL, &dec));
+    OK(phi_stream_decryptor_new(key, NULL, 0, &dec));
     size_t p = 0;
     for (size_t at = 0; at < m; at += 3333) {
         OK(phi_stream_push(dec, message + at, m - at < 3333 ? m - at : 3333));
@@ -150,7 +139,7 @@ static void test_push_round_trip(phi_source *key)
     OK(phi_stream_free(dec));
 
     /* a truncated message fails at finish, and a decryptor freed early neither leaks nor hangs */
-    OK(phi_stream_decryptor_new(key, NULL, &dec));
+    OK(phi_stream_decryptor_new(key, NULL, 0, &dec));
     OK(phi_stream_push(dec, message, m - 10));
     p = drain(dec, back, 0);
     int rc = phi_stream_finish(dec);
@@ -158,11 +147,11 @@ static void test_push_round_trip(phi_source *key)
     size_t none = 100;
     CHECK(phi_stream_pull(dec, back, &none) == rc);
     OK(phi_stream_free(dec));
-    OK(phi_stream_decryptor_new(key, NULL, &dec));
+    OK(phi_stream_decryptor_new(key, NULL, 0, &dec));
     OK(phi_stream_push(dec, message, 100));
     OK(phi_stream_free(dec));
     /* an unexpected context fails as soon as the header is in, with no plaintext */
-    OK(phi_stream_decryptor_new(key, "{\"name\":\"other.dcm\"}", &dec));
+    OK(phi_stream_decryptor_new(key, "{\"name\":\"other.dcm\"}", 0, &dec));
     OK(phi_stream_push(dec, message, m));
     size_t nothing = 100;
     FAILS(PHI_ERR_POLICY, phi_stream_pull(dec, back, &nothing));
@@ -182,9 +171,9 @@ static void test_reader(phi_source *key)
     OK(phi_stream_encrypt_fd(key, in, enc, 8192, NULL, 0, NULL));
     phi_reader *r;
     phi_reader *refused = NULL;
-    FAILS(PHI_ERR_POLICY, phi_reader_open_fd(key, enc, "{\"patient\":\"P-1\"}", &refused));
+    FAILS(PHI_ERR_POLICY, phi_reader_open_fd(key, enc, "{\"patient\":\"P-1\"}", 0, &refused));
     CHECK(refused == NULL);
-    OK(phi_reader_open_fd(key, enc, NULL, &r));
+    OK(phi_reader_open_fd(key, enc, NULL, 0, &r));
     uint64_t length = 0;
     OK(phi_reader_length(r, &length));
     CHECK(length == SIZE);

@@ -15,6 +15,8 @@ internal static class Abi
     /// <summary>Maps an exception to a status and records its message for phi_last_error.</summary>
     internal static int Fail(Exception e)
     {
+        // A static initializer that failed (e.g. the provider refused the random generator) is its cause.
+        while (e is TypeInitializationException { InnerException: { } cause }) e = cause;
         (PhiStatus status, string message) = e switch
         {
             PhiCryptoException p => (p.Status, p.Message),
@@ -22,14 +24,17 @@ internal static class Abi
             ArgumentException a => (PhiStatus.InvalidArgument, WithoutParamName(a)),
             ObjectDisposedException or InvalidOperationException or OverflowException or FormatException => (PhiStatus.InvalidArgument, e.Message),
             IOException => (PhiStatus.IoError, e.Message),
-            // .NET's key unwrap throws on a tampered input: that is an authentication failure, said plainly.
-            CryptographicException => (PhiStatus.AuthenticationFailed, "authentication failed"),
+            // Only a tag mismatch is an authentication failure; any other provider error (a FIPS
+            // provider refusing an algorithm, a failing OpenSSL call) is PHI_ERR_CRYPTO_PROVIDER.
+            CryptographicException c => Describe(CryptoProviderException.From(c)),
             NotImplementedException => (PhiStatus.Internal, "not implemented in this build"),
             _ => (PhiStatus.Internal, $"internal error ({e.GetType().Name})"),
         };
         t_lastError = message;
         return (int)status;
     }
+
+    private static (PhiStatus, string) Describe(PhiCryptoException e) => (e.Status, e.Message);
 
     /// <summary>Records a message for a status returned without an exception.</summary>
     internal static int Fail(PhiStatus status, string message)

@@ -95,9 +95,9 @@ internal static unsafe class FieldExports
         {
             var keys = SourceExports.Get(source);
             var m = Mode(mode);
-            int n = NativeBuffers.Checked(count, "count");
-            lengths = ToInts(NativeBuffers.Lengths(valueLengths, count, "value_lens"), out long packed);
-            var outLengths = NativeBuffers.LengthsOut(outputLengths, count, "out_lens");
+            int n = NativeBuffers.BatchCount(count);
+            lengths = ToInts(NativeBuffers.Lengths(valueLengths, n, "value_lens"), out long packed);
+            var outLengths = NativeBuffers.LengthsOut(outputLengths, n, "out_lens");
             var input = NativeBuffers.In(values, (nuint)packed, "values");
             var sizes = lengths.AsSpan(0, n);
             NativeBuffers.Out(output, outputLength, FieldBatch.GetEnvelopesLength(m, keys.ActiveVersion, sizes), "out");
@@ -127,9 +127,9 @@ internal static unsafe class FieldExports
         try
         {
             var keys = SourceExports.Get(source);
-            int n = NativeBuffers.Checked(count, "count");
-            lengths = ToInts(NativeBuffers.Lengths(envelopeLengths, count, "envelope_lens"), out long packed);
-            var outLengths = NativeBuffers.LengthsOut(outputLengths, count, "out_lens");
+            int n = NativeBuffers.BatchCount(count);
+            lengths = ToInts(NativeBuffers.Lengths(envelopeLengths, n, "envelope_lens"), out long packed);
+            var outLengths = NativeBuffers.LengthsOut(outputLengths, n, "out_lens");
             var input = NativeBuffers.In(envelopes, (nuint)packed, "envelopes");
             plainLengths = ArrayPool<int>.Shared.Rent(n);
             Span<PhiStatus> itemStatuses = statuses != null ? new Span<PhiStatus>(statuses, n) : (ownStatuses = ArrayPool<PhiStatus>.Shared.Rent(n)).AsSpan(0, n);
@@ -172,7 +172,7 @@ internal static unsafe class FieldExports
                 throw new BufferTooSmallException(total);
             }
             var destination = NativeBuffers.Out(output, outputLength, total, "out");
-            var lengths = NativeBuffers.LengthsOut(outputLengths, (nuint)envelopes.Count, "out_lens");
+            var lengths = NativeBuffers.LengthsOut(outputLengths, envelopes.Count, "out_lens");
             int at = 0;
             for (int i = 0; i < envelopes.Count; i++)
             {

@@ -7,12 +7,12 @@ namespace PhiCrypto.Native;
 
 internal static unsafe class Json
 {
-    /// <summary>Parses a NUL-terminated JSON object of strings; NULL or "" is an empty context.</summary>
+    /// <summary>Parses a NUL-terminated JSON object of strings (at most PHI_CONTEXT_JSON_MAX bytes); NULL or "" is an empty context.</summary>
     internal static Dictionary<string, string> ReadContext(byte* json)
     {
         var context = new Dictionary<string, string>(StringComparer.Ordinal);
         if (json == null) return context;
-        var text = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(json);
+        var text = NativeBuffers.Terminated(json, AbiConstants.ContextJsonMax, "context_json");
         if (text.IsEmpty) return context;
         try
         {

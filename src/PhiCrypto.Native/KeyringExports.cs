@@ -3,7 +3,6 @@
 // through a key source (SourceExports: phi_source_from_keyring), one purpose at a time.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using PhiCrypto.Keys;
 
@@ -11,11 +10,8 @@ namespace PhiCrypto.Native;
 
 internal static unsafe class KeyringExports
 {
-    private static string? Utf8String(byte* s) =>
-        s == null ? null : Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(s));
-
     private static string Purpose(byte* purpose) =>
-        Utf8String(purpose) is { Length: > 0 } p ? p : throw new ArgumentException("purpose is NULL or empty");
+        NativeBuffers.String(purpose, "purpose") is { Length: > 0 } p ? p : throw new ArgumentException("purpose is NULL or empty");
 
     [UnmanagedCallersOnly(EntryPoint = "phi_keyring_open", CallConvs = [typeof(CallConvCdecl)])]
     private static int Open(byte* location, byte* kekSpec, byte* passphrase, int flags, nint* keyring)
@@ -24,7 +20,7 @@ internal static unsafe class KeyringExports
         {
             if (keyring == null) throw new ArgumentException("keyring is NULL");
             *keyring = 0;
-            *keyring = Handles.New(KeyringOpener.Open(Utf8String(location), Utf8String(kekSpec), Utf8String(passphrase), flags));
+            *keyring = Handles.New(KeyringOpener.Open(NativeBuffers.String(location, "location"), NativeBuffers.String(kekSpec, "kek"), NativeBuffers.String(passphrase, "passphrase"), flags));
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }
@@ -71,9 +67,9 @@ internal static unsafe class KeyringExports
         try
         {
             var k = Handles.Get<Keyring>(keyring, "keyring");
-            string spec = Utf8String(newKekSpec) is { Length: > 0 } s ? s : throw new ArgumentException("new_kek is NULL or empty");
+            string spec = NativeBuffers.String(newKekSpec, "new_kek") is { Length: > 0 } s ? s : throw new ArgumentException("new_kek is NULL or empty");
             // A new passphrase KEK gets fresh parameters (salt): empty settings.
-            var kek = KeyringOpener.CreateKek(spec, new Dictionary<string, string>(), Utf8String(newPassphrase));
+            var kek = KeyringOpener.CreateKek(spec, new Dictionary<string, string>(), NativeBuffers.String(newPassphrase, "new_passphrase"));
             int n = k.Rewrap(kek);
             if (rewrapped != null) *rewrapped = (nuint)n;
             return 0;
@@ -124,7 +120,7 @@ internal static unsafe class KeyringExports
         {
             if (jsonLength == null) throw new ArgumentException("json_len is NULL");
             var k = Handles.Get<Keyring>(keyring, "keyring");
-            string? only = Utf8String(purpose);
+            string? only = NativeBuffers.String(purpose, "purpose");
             var purposes = string.IsNullOrEmpty(only) ? k.Purposes : [only];
             InfoExports.WriteString(Describe(k, purposes), json, jsonLength);
             return 0;

@@ -1,6 +1,9 @@
 // Caller-owned buffers (phicrypto.h, "Buffers"): inputs are (pointer, length) pairs; outputs are a
 // pointer and an in/out length: capacity in, bytes written (or needed) out. A NULL output with
 // capacity 0 is a size query: it returns PHI_ERR_BUFFER_TOO_SMALL with the needed size written.
+// Every caller-given length is bounded here before anything is allocated for it (phicrypto.h, "Sizes").
+using System.Text;
+
 namespace PhiCrypto.Native;
 
 internal static unsafe class NativeBuffers
@@ -14,23 +17,45 @@ internal static unsafe class NativeBuffers
         return new ReadOnlySpan<byte>(p, (int)length);
     }
 
-    /// <summary>An array of lengths (size_t[count]).</summary>
-    internal static ReadOnlySpan<nuint> Lengths(nuint* p, nuint count, string name)
+    /// <summary>The item count of a batch call, at most PHI_FIELD_BATCH_MAX_COUNT.</summary>
+    internal static int BatchCount(nuint count)
+        => count <= AbiConstants.FieldBatchMaxCount ? (int)count
+            : throw new ArgumentException($"count is larger than {AbiConstants.FieldBatchMaxCount} (PHI_FIELD_BATCH_MAX_COUNT)");
+
+    /// <summary>An array of lengths (size_t[count]), count already bounded by <see cref="BatchCount"/>.</summary>
+    internal static ReadOnlySpan<nuint> Lengths(nuint* p, int count, string name) => LengthsOut(p, count, name);
+
+    /// <summary>A writable array of lengths (size_t[count]), count already bounded by <see cref="BatchCount"/>.</summary>
+    internal static Span<nuint> LengthsOut(nuint* p, int count, string name)
     {
         if (count == 0) return default;
         if (p == null) throw new ArgumentException($"{name} is NULL");
-        if (count > int.MaxValue) throw new ArgumentException($"{name} has too many entries");
-        return new ReadOnlySpan<nuint>(p, (int)count);
+        return new Span<nuint>(p, count);
     }
 
-    /// <summary>A writable array of lengths (size_t[count]).</summary>
-    internal static Span<nuint> LengthsOut(nuint* p, nuint count, string name)
+    /// <summary>The bytes of a NUL-terminated input of at most <paramref name="max"/> bytes; the NUL is
+    /// searched no further than that (a missing terminator is an error, not a scan of the heap).</summary>
+    internal static ReadOnlySpan<byte> Terminated(byte* p, int max, string name)
     {
-        if (count == 0) return default;
-        if (p == null) throw new ArgumentException($"{name} is NULL");
-        if (count > int.MaxValue) throw new ArgumentException($"{name} has too many entries");
-        return new Span<nuint>(p, (int)count);
+        if (p == null) return default;
+        int n = 0;
+        while (p[n] != 0)
+        {
+            if (++n > max) throw new ArgumentException($"{name} is longer than {max} bytes");
+        }
+        return new ReadOnlySpan<byte>(p, n);
     }
+
+    /// <summary>A NUL-terminated UTF-8 string of at most PHI_STRING_MAX bytes; NULL is null.</summary>
+    internal static string? String(byte* p, string name)
+    {
+        if (p == null) return null;
+        var bytes = Terminated(p, AbiConstants.StringMax, name);
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException) { throw new ArgumentException($"{name} is not valid UTF-8"); }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>
     /// Reserves exactly <paramref name="needed"/> bytes of the caller's buffer: writes the needed size

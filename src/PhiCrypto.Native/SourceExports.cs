@@ -3,7 +3,6 @@
 // (PhiCrypto.Keys.KeySource); decryption through it never uses another purpose's keys.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Native;
@@ -44,10 +43,6 @@ internal static unsafe class SourceExports
     }
 
     /// <summary>A NUL-terminated UTF-8 purpose (checked by KeySource).</summary>
-    private static string Purpose(byte* purpose)
-    {
-        if (purpose == null) throw new ArgumentException("purpose is NULL");
-        try { return new UTF8Encoding(false, true).GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(purpose)); }
-        catch (DecoderFallbackException) { throw new ArgumentException("purpose is not valid UTF-8"); }
-    }
+    private static string Purpose(byte* purpose) =>
+        NativeBuffers.String(purpose, "purpose") ?? throw new ArgumentException("purpose is NULL");
 }

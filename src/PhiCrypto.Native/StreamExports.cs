@@ -28,11 +28,20 @@ internal static unsafe class StreamExports
     }
 
     /// <summary>Decryption under <paramref name="wrapper"/>; <paramref name="expectedContextJson"/> (NULL or "": none)
-    /// holds the pairs the message must carry.</summary>
-    internal static MessageDecryptOptions DecryptOptions(IDataKeyWrapper wrapper, byte* expectedContextJson)
+    /// holds the pairs the message must carry; <paramref name="flags"/> opts in to legacy suites and
+    /// to verifying a signed message before releasing any of it.</summary>
+    internal static MessageDecryptOptions DecryptOptions(IDataKeyWrapper wrapper, byte* expectedContextJson, int flags)
     {
+        if ((flags & ~(AbiConstants.DecryptAllowLegacy | AbiConstants.DecryptVerifyFirst)) != 0)
+            throw new ArgumentException("unknown flags: pass 0, PHI_DECRYPT_ALLOW_LEGACY or PHI_DECRYPT_VERIFY_FIRST");
         var expected = Json.ReadContext(expectedContextJson);
-        return new() { Wrappers = [wrapper], ExpectedContext = expected.Count > 0 ? expected : null };
+        return new()
+        {
+            Wrappers = [wrapper],
+            ExpectedContext = expected.Count > 0 ? expected : null,
+            AllowLegacy = (flags & AbiConstants.DecryptAllowLegacy) != 0,
+            VerifySignatureFirst = (flags & AbiConstants.DecryptVerifyFirst) != 0,
+        };
     }
 
     private static void WriteContext(IReadOnlyDictionary<string, string>? context, byte* json, nuint* jsonLength)
@@ -58,12 +67,12 @@ internal static unsafe class StreamExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptFd(nint source, int inFd, int outFd, byte* expectedContextJson, byte* contextJson, nuint* contextJsonLength)
+    private static int DecryptFd(nint source, int inFd, int outFd, byte* expectedContextJson, int flags, byte* contextJson, nuint* contextJsonLength)
     {
         try
         {
             using var wrapper = Wrapper(source);
-            var options = DecryptOptions(wrapper, expectedContextJson);
+            var options = DecryptOptions(wrapper, expectedContextJson, flags);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
             var header = MessagePipeline.Decrypt(input, output, options);
@@ -74,13 +83,13 @@ internal static unsafe class StreamExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decrypt_range_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptRangeFd(nint source, int inFd, int outFd, byte* expectedContextJson, ulong start, ulong count, ulong* written)
+    private static int DecryptRangeFd(nint source, int inFd, int outFd, byte* expectedContextJson, int flags, ulong start, ulong count, ulong* written)
     {
         try
         {
             if (start > long.MaxValue || count > long.MaxValue) throw new ArgumentException("range too large");
             using var wrapper = Wrapper(source);
-            var options = DecryptOptions(wrapper, expectedContextJson);
+            var options = DecryptOptions(wrapper, expectedContextJson, flags);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
             using var reader = new SeekableMessageReader(input, options, leaveOpen: true);
@@ -136,14 +145,15 @@ internal static unsafe class StreamExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_decryptor_new", CallConvs = [typeof(CallConvCdecl)])]
-    private static int DecryptorNew(nint source, byte* expectedContextJson, nint* stream) =>
-        NewStream(stream, () => Wrapper(source), w => new PushDecryptor(w, DecryptOptions(w, expectedContextJson)));
+    private static int DecryptorNew(nint source, byte* expectedContextJson, int flags, nint* stream) =>
+        NewStream(stream, () => Wrapper(source), w => new PushDecryptor(w, DecryptOptions(w, expectedContextJson, flags)));
 
     [UnmanagedCallersOnly(EntryPoint = "phi_stream_push", CallConvs = [typeof(CallConvCdecl)])]
     private static int Push(nint stream, byte* input, nuint inputLength)
     {
         try
         {
+            if (inputLength > AbiConstants.StreamPushMax) throw new ArgumentException($"in_len is larger than {AbiConstants.StreamPushMax} (PHI_STREAM_PUSH_MAX)");
             Handles.Get<PushStream>(stream, "stream").Push(NativeBuffers.In(input, inputLength, "in"));
             return 0;
         }
@@ -212,7 +222,7 @@ internal static unsafe class StreamExports
     // ---- random access
 
     [UnmanagedCallersOnly(EntryPoint = "phi_reader_open_fd", CallConvs = [typeof(CallConvCdecl)])]
-    private static int ReaderOpen(nint source, int fd, byte* expectedContextJson, nint* reader)
+    private static int ReaderOpen(nint source, int fd, byte* expectedContextJson, int flags, nint* reader)
     {
         KeySourceMessages? wrapper = null;
         FileStream? file = null;
@@ -221,7 +231,7 @@ internal static unsafe class StreamExports
             if (reader == null) throw new ArgumentException("reader is NULL");
             *reader = 0;
             wrapper = Wrapper(source);
-            var options = DecryptOptions(wrapper, expectedContextJson);
+            var options = DecryptOptions(wrapper, expectedContextJson, flags);
             file = Fd.Open(fd, FileAccess.Read);
             var seekable = new SeekableMessageReader(file, options, leaveOpen: true);
             *reader = Handles.New(new NativeReader(file, wrapper, seekable));

@@ -69,4 +69,44 @@ public sealed class StreamKeyringTests : IDisposable
         Assert.DoesNotContain("s3cret-pw", r.Stderr + r.Stdout);
         Assert.False(File.Exists(P("x.phi")));
     }
+
+    // Issue 12, section 3: `phicrypt decrypt` uses the keys of one purpose (--purpose, default "files"),
+    // so a backup's part handed to a document decryption is refused, not decrypted.
+    [Fact]
+    public void A_backups_message_is_refused_by_the_default_files_purpose()
+    {
+        File.WriteAllBytes(P("dump.sql"), RandomNumberGenerator.GetBytes(100_000));
+        Run("keys init --purpose files --purpose backups");
+        Run($"encrypt {P("dump.sql")} -o {P("dump.phi")} --purpose backups");
+        Assert.Contains("backups/v1", Run($"inspect {P("dump.phi")}").Stdout);
+
+        var refused = Phicrypt.Run($"decrypt {P("dump.phi")} -o {P("dump.out")}", _env);
+        Assert.Equal(4, refused.ExitCode); // key not found: no "files" key wrapped this message
+        Assert.False(File.Exists(P("dump.out")));
+        Assert.Equal(4, Phicrypt.Run($"decrypt {P("dump.phi")} -o {P("dump.out")} --purpose files", _env).ExitCode);
+
+        Run($"decrypt {P("dump.phi")} -o {P("dump.out")} --purpose backups");
+        Assert.Equal(File.ReadAllBytes(P("dump.sql")), File.ReadAllBytes(P("dump.out")));
+    }
+
+    [Fact]
+    public void Verify_first_releases_nothing_of_a_signed_message_whose_signature_fails()
+    {
+        File.WriteAllBytes(P("report.txt"), Enumerable.Range(0, 300_000).Select(i => (byte)('a' + i % 26)).ToArray());
+        Run("keys init --purpose files");
+        Run($"encrypt {P("report.txt")} -o {P("report.phi")} --signed --frame-size 4096");
+        var forged = File.ReadAllBytes(P("report.phi"));
+        forged[^1] ^= 1; // the signature's last byte: every frame's tag still verifies
+        File.WriteAllBytes(P("forged.phi"), forged);
+
+        var streamed = Phicrypt.Run($"decrypt {P("forged.phi")} -o -", _env);
+        Assert.Equal(3, streamed.ExitCode);
+        Assert.NotEmpty(streamed.Stdout); // the default: frames reach stdout before the signature fails
+        var verified = Phicrypt.Run($"decrypt {P("forged.phi")} -o - --verify-first", _env);
+        Assert.Equal(3, verified.ExitCode);
+        Assert.Empty(verified.Stdout);
+
+        Run($"decrypt {P("report.phi")} -o {P("report.out")} --verify-first --allow-legacy");
+        Assert.Equal(File.ReadAllBytes(P("report.txt")), File.ReadAllBytes(P("report.out")));
+    }
 }

@@ -30,13 +30,15 @@ Files and backups (AWS Encryption SDK message format v2, bounded memory)::
         f.seek(10_000_000); chunk = f.read(65536)
 
 Errors: PhiCryptoError and its subclasses AuthenticationError, KeyNotFoundError, FormatError (and
-PolicyError, WrongKekError, IoError, ConflictError); ValueError and TypeError for caller mistakes.
+PolicyError, WrongKekError, IoError, ConflictError, CryptoProviderError); ValueError and TypeError for
+caller mistakes.
 """
 from __future__ import annotations
 
 from ._errors import (
     AuthenticationError,
     ConflictError,
+    CryptoProviderError,
     FormatError,
     IoError,
     KeyNotFoundError,
@@ -79,6 +81,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "ConflictError",
+    "CryptoProviderError",
     "DEFAULT_PURPOSE",
     "DETERMINISTIC_OVERHEAD",
     "EncryptedFile",

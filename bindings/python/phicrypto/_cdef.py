@@ -45,20 +45,22 @@ int phi_field_search(phi_source *source, const uint8_t *plaintext, size_t plaint
 int phi_stream_encrypt_fd(phi_source *source, int in_fd, int out_fd, size_t frame_length,
     const char *context_json, int32_t flags, uint64_t *plaintext_len);
 int phi_stream_decrypt_fd(phi_source *source, int in_fd, int out_fd, const char *expected_context_json,
-    char *context_json, size_t *context_len);
+    int32_t flags, char *context_json, size_t *context_len);
 int phi_stream_decrypt_range_fd(phi_source *source, int in_fd, int out_fd, const char *expected_context_json,
-    uint64_t start, uint64_t count, uint64_t *written);
+    int32_t flags, uint64_t start, uint64_t count, uint64_t *written);
 int phi_stream_inspect_fd(int fd, int32_t flags, char *json, size_t *json_len);
 int phi_stream_encryptor_new(phi_source *source, size_t frame_length, const char *context_json, int32_t flags,
     phi_stream **stream);
-int phi_stream_decryptor_new(phi_source *source, const char *expected_context_json, phi_stream **stream);
+int phi_stream_decryptor_new(phi_source *source, const char *expected_context_json, int32_t flags,
+    phi_stream **stream);
 int phi_stream_push(phi_stream *stream, const uint8_t *in, size_t in_len);
 int phi_stream_finish(phi_stream *stream);
 int phi_stream_pending(phi_stream *stream, size_t *pending);
 int phi_stream_pull(phi_stream *stream, uint8_t *out, size_t *out_len);
 int phi_stream_context(phi_stream *stream, char *json, size_t *json_len);
 int phi_stream_free(phi_stream *stream);
-int phi_reader_open_fd(phi_source *source, int fd, const char *expected_context_json, phi_reader **reader);
+int phi_reader_open_fd(phi_source *source, int fd, const char *expected_context_json, int32_t flags,
+    phi_reader **reader);
 int phi_reader_length(phi_reader *reader, uint64_t *length);
 int phi_reader_read(phi_reader *reader, uint64_t position, uint8_t *out, size_t *out_len);
 int phi_reader_context(phi_reader *reader, char *json, size_t *json_len);
@@ -85,12 +87,19 @@ PHI_ERR_POLICY = -6
 PHI_ERR_IO = -7
 PHI_ERR_WRONG_KEK = -8
 PHI_ERR_CONFLICT = -9
+PHI_ERR_CRYPTO_PROVIDER = -10
 PHI_ERR_INTERNAL = -99
 PHI_FIELD_RANDOMIZED = 0
 PHI_FIELD_DETERMINISTIC = 1
 PHI_FIELD_MAX_PLAINTEXT = 1048576
+PHI_FIELD_BATCH_MAX_COUNT = 1048576
+PHI_CONTEXT_JSON_MAX = 1048576
+PHI_STRING_MAX = 65536
+PHI_STREAM_PUSH_MAX = 16777216
 PHI_WRAP_AES_KWP = 1
 PHI_WRAP_AES_KW = 2
 PHI_STREAM_SIGNED = 1
+PHI_DECRYPT_ALLOW_LEGACY = 1
+PHI_DECRYPT_VERIFY_FIRST = 2
 PHI_INSPECT_HEADER_ONLY = 1
 PHI_KEYRING_CREATE = 1

@@ -17,6 +17,7 @@ ERR_POLICY = _cdef.PHI_ERR_POLICY
 ERR_IO = _cdef.PHI_ERR_IO
 ERR_WRONG_KEK = _cdef.PHI_ERR_WRONG_KEK
 ERR_CONFLICT = _cdef.PHI_ERR_CONFLICT
+ERR_CRYPTO_PROVIDER = _cdef.PHI_ERR_CRYPTO_PROVIDER
 ERR_INTERNAL = _cdef.PHI_ERR_INTERNAL
 
 
@@ -35,8 +36,9 @@ class PhiCryptoError(Exception):
 
 
 class AuthenticationError(PhiCryptoError):
-    """A tag, key check value or commitment did not verify: wrong key, wrong purpose or
-    associated data, or tampered data. No plaintext is released."""
+    """A tag, key unwrap, key check value or commitment did not verify: wrong key, wrong purpose or
+    associated data, or tampered data. No plaintext is released. Nothing else raises it (a failing
+    crypto provider is a CryptoProviderError)."""
 
     STATUS = ERR_AUTHENTICATION
 
@@ -77,6 +79,14 @@ class ConflictError(PhiCryptoError):
     STATUS = ERR_CONFLICT
 
 
+class CryptoProviderError(PhiCryptoError):
+    """The cryptographic provider (OpenSSL, its FIPS provider) refused or failed an operation: an
+    algorithm the configured provider does not offer, a failing random generator. Not a statement
+    about the data: fix the provider configuration (openssl.cnf, OPENSSL_CONF) and retry."""
+
+    STATUS = ERR_CRYPTO_PROVIDER
+
+
 _BY_STATUS: dict[int, type[PhiCryptoError]] = {
     ERR_AUTHENTICATION: AuthenticationError,
     ERR_KEY_NOT_FOUND: KeyNotFoundError,
@@ -84,6 +94,7 @@ _BY_STATUS: dict[int, type[PhiCryptoError]] = {
     ERR_POLICY: PolicyError,
     ERR_WRONG_KEK: WrongKekError,
     ERR_CONFLICT: ConflictError,
+    ERR_CRYPTO_PROVIDER: CryptoProviderError,
     ERR_IO: IoError,
 }
 

@@ -202,15 +202,19 @@ class Keyring:
         version of ``purpose`` (key name "purpose/vN" in the header). Returns the plaintext bytes."""
         return stream_encrypt(infile, outfile, self.source(_purpose_str(purpose)), chunk_size, context, signed=signed)
 
-    def stream_decrypt(self, purpose: str, infile: IO[bytes], outfile: IO[bytes], *, expected_context: Context | None = None) -> Context:
+    def stream_decrypt(self, purpose: str, infile: IO[bytes], outfile: IO[bytes], *, expected_context: Context | None = None,
+                       allow_legacy: bool = False, verify_first: bool = False) -> Context:
         """Like :func:`phicrypto.stream_decrypt`, with the version of ``purpose`` the message names; a
         message under another purpose's key raises KeyNotFoundError."""
-        return stream_decrypt(infile, outfile, self.source(_purpose_str(purpose)), expected_context=expected_context)
+        return stream_decrypt(infile, outfile, self.source(_purpose_str(purpose)), expected_context=expected_context,
+                              allow_legacy=allow_legacy, verify_first=verify_first)
 
     def open_encrypted(self, purpose: str, path_or_fileobj: str | os.PathLike[str] | IO[bytes], *,
-                       expected_context: Context | None = None) -> EncryptedFile:
+                       expected_context: Context | None = None, allow_legacy: bool = False,
+                       verify_first: bool = False) -> EncryptedFile:
         """Like :func:`phicrypto.open_encrypted`, with the version of ``purpose`` the file names."""
-        return open_encrypted(path_or_fileobj, self.source(_purpose_str(purpose)), expected_context=expected_context)
+        return open_encrypted(path_or_fileobj, self.source(_purpose_str(purpose)), expected_context=expected_context,
+                              allow_legacy=allow_legacy, verify_first=verify_first)
 
     def __repr__(self) -> str:
         return "<phicrypto.Keyring closed>" if self._ptr is None else "<phicrypto.Keyring>"

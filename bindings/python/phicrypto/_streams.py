@@ -7,6 +7,14 @@ for a Key, "purpose/vN" for a Keyring purpose). Decryption unwraps only with the
 versions, and checks an ``expected_context`` before any plaintext is released.
 Memory stays bounded by a few frames whatever the file size.
 
+Safe defaults on decryption: a message whose suite does not commit to its data key (every format-v1
+suite, written by old SDKs) is refused with PolicyError unless ``allow_legacy=True``.
+SIGNED MESSAGES (``signed=True``, suite 0x0578): frames are released (written to ``outfile``, or
+returned by reads) as soon as their own tag verified, BEFORE the footer signature is checked; a bad
+signature then raises only at the end, after plaintext was released. Pass ``verify_first=True`` to
+release nothing before the signature verified (the message is read twice: in place when seekable,
+else from a temporary copy of the ciphertext in the temp folder).
+
 Real files take the fast path: the native library reads and writes their descriptors itself and
 encrypts frames on every core, with the GIL released. Other file objects (BytesIO, sockets wrapped
 in Python, S3 bodies) go through push mode: Python reads, the library encrypts, Python writes.
@@ -18,7 +26,7 @@ import json
 import os
 from typing import IO, Any
 
-from ._cdef import PHI_INSPECT_HEADER_ONLY
+from ._cdef import PHI_DECRYPT_ALLOW_LEGACY, PHI_DECRYPT_VERIFY_FIRST, PHI_INSPECT_HEADER_ONLY
 from ._cdef import PHI_STREAM_SIGNED as SIGNED
 from ._errors import raise_for
 from ._ffi import ffi, lib
@@ -49,6 +57,12 @@ def _source(key: object) -> Any:
     if isinstance(key, Key):
         return key._handle_for(DEFAULT_PURPOSE)
     raise TypeError(f"key must be a phicrypto.Key or KeySource, not {type(key).__name__}")
+
+
+def _decrypt_flags(allow_legacy: bool, verify_first: bool) -> int:
+    if not isinstance(allow_legacy, bool) or not isinstance(verify_first, bool):
+        raise TypeError("allow_legacy and verify_first must be bool")
+    return (PHI_DECRYPT_ALLOW_LEGACY if allow_legacy else 0) | (PHI_DECRYPT_VERIFY_FIRST if verify_first else 0)
 
 
 def _check_binary(f: object, name: str) -> None:
@@ -128,7 +142,8 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, 
 
 
 def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, *,
-                   expected_context: Context | None = None) -> Context:
+                   expected_context: Context | None = None, allow_legacy: bool = False,
+                   verify_first: bool = False) -> Context:
     """Decrypts the message read from ``infile`` into ``outfile``; returns its authenticated
     encryption context. ``key`` is a Key or a KeySource: a keyring purpose decrypts only messages
     under its own versions (KeyNotFoundError for another purpose's).
@@ -137,25 +152,30 @@ def stream_decrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, 
     plaintext (PolicyError on a mismatch). Every frame is verified before its plaintext is written.
     A truncated, reordered or altered message raises (AuthenticationError or FormatError) and leaves
     ``outfile`` incomplete: discard it.
+
+    ``allow_legacy=True`` also reads suites without key commitment (old SDKs' files; refused with
+    PolicyError by default). For a signed message, frames reach ``outfile`` before the footer
+    signature is checked unless ``verify_first=True``.
     """
     source = _source(key)
     _check_binary(infile, "infile")
     _check_binary(outfile, "outfile")
     expected = _context_json(expected_context)
+    flags = _decrypt_flags(allow_legacy, verify_first)
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
     if in_fd is not None and out_fd is not None:
         # Room for any context: headers are limited to 1 MiB (JSON escaping at most quadruples it).
         capacity = 4 * 1024 * 1024 + 64
         length = ffi.new("size_t *", capacity)
         buf = _raw_alloc("char[]", capacity)
-        rc = lib.phi_stream_decrypt_fd(source, in_fd, out_fd, expected, buf, length)
+        rc = lib.phi_stream_decrypt_fd(source, in_fd, out_fd, expected, flags, buf, length)
         _resync(infile, in_fd)
         _resync(outfile, out_fd)
         if rc:
             raise_for(rc)
         return json.loads(ffi.string(buf).decode("utf-8"))  # type: ignore[no-any-return]
     out = ffi.new("phi_stream **")
-    rc = lib.phi_stream_decryptor_new(source, expected, out)
+    rc = lib.phi_stream_decryptor_new(source, expected, flags, out)
     if rc:
         raise_for(rc)
     with _PushStream(out[0]) as stream:
@@ -213,17 +233,19 @@ class EncryptedFile(io.RawIOBase):
     """A seekable, read-only file object over the plaintext of an encrypted file.
 
     Each read decrypts only the frames it touches (each verified by its tag); seeking is arithmetic
-    on the frame length. A signed message's signature is not checked by random reads: use
-    :func:`stream_decrypt` for that. Thread-safe reads are not guaranteed by io: one reader per thread.
+    on the frame length. A signed message's signature is not checked by random reads unless it was
+    opened with ``verify_first=True`` (then it is checked once, at open). Thread-safe reads are not
+    guaranteed by io: one reader per thread.
     """
 
-    def __init__(self, fd: int, owned: bool, source: Any, expected_context: Context | None, fileobj: object = None) -> None:
+    def __init__(self, fd: int, owned: bool, source: Any, expected_context: Context | None, fileobj: object = None,
+                 flags: int = 0) -> None:
         # Made by open_encrypted(): `source` is a phi_source handle.
         super().__init__()
         self._fd, self._owned, self._fileobj = fd, owned, fileobj
         self._pos = 0
         out = ffi.new("phi_reader **")
-        rc = lib.phi_reader_open_fd(source, fd, _context_json(expected_context), out)
+        rc = lib.phi_reader_open_fd(source, fd, _context_json(expected_context), flags, out)
         if rc:
             if owned:
                 os.close(fd)
@@ -301,15 +323,19 @@ class EncryptedFile(io.RawIOBase):
 
 
 def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key | KeySource, *,
-                   expected_context: Context | None = None) -> EncryptedFile:
+                   expected_context: Context | None = None, allow_legacy: bool = False,
+                   verify_first: bool = False) -> EncryptedFile:
     """Opens an encrypted file for random-access reading of its plaintext: a seekable, read-only
     binary file object. Accepts a path or a seekable binary file object with a descriptor (the
     object must stay open while the returned file is in use). ``expected_context`` is checked
-    before any read (PolicyError on a mismatch)."""
+    before any read (PolicyError on a mismatch). ``allow_legacy`` as :func:`stream_decrypt`;
+    ``verify_first=True`` walks a signed message once and checks its signature now, at open (random
+    reads never check it); the file must not change afterwards."""
     source = _source(key)
+    flags = _decrypt_flags(allow_legacy, verify_first)
     if isinstance(path_or_fileobj, (str, bytes, os.PathLike)):
         fd = os.open(path_or_fileobj, os.O_RDONLY | os.O_CLOEXEC)
-        return EncryptedFile(fd, True, source, expected_context)
+        return EncryptedFile(fd, True, source, expected_context, flags=flags)
     _check_binary(path_or_fileobj, "file")
     try:
         fd = path_or_fileobj.fileno()
@@ -317,7 +343,7 @@ def open_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], key: Key
         raise TypeError("open_encrypted needs a path or a file object with a descriptor (fileno())") from None
     if not path_or_fileobj.seekable():
         raise ValueError("open_encrypted needs a seekable file")
-    return EncryptedFile(fd, False, source, expected_context, path_or_fileobj)
+    return EncryptedFile(fd, False, source, expected_context, path_or_fileobj, flags)
 
 
 def inspect_encrypted(path_or_fileobj: str | os.PathLike[str] | IO[bytes], *, header_only: bool = False) -> dict[str, Any]:

@@ -6,12 +6,16 @@ runner. Every oversize input must come back as a typed phicrypto error, and the 
 """
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+import phicrypto
+from phicrypto._cdef import PHI_CONTEXT_JSON_MAX, PHI_FIELD_BATCH_MAX_COUNT
 
 MB64 = 64 * 1024 * 1024
 
@@ -77,3 +81,24 @@ def test_random_oversize_records_never_crash(size: int) -> None:
         for candidate in (blob, b"PHWK" + bytes([1]) + blob):
             refuses((phicrypto.FormatError, phicrypto.AuthenticationError), phicrypto.key_unwrap, candidate, kek)
     """)
+
+
+
+def test_batches_over_the_count_limit_are_refused_before_any_allocation() -> None:
+    key = phicrypto.generate_encryption_key()
+    too_many = [b"x"] * (PHI_FIELD_BATCH_MAX_COUNT + 1)
+    with pytest.raises(ValueError, match="PHI_FIELD_BATCH_MAX_COUNT"):
+        phicrypto.encrypt_fields(too_many, key)
+    with pytest.raises(ValueError, match="PHI_FIELD_BATCH_MAX_COUNT"):
+        phicrypto.decrypt_fields(too_many, key)
+
+
+def test_contexts_over_the_json_limit_are_refused() -> None:
+    key = phicrypto.generate_encryption_key()
+    huge = {"note": "x" * PHI_CONTEXT_JSON_MAX}
+    with pytest.raises(ValueError, match="longer than"):
+        phicrypto.stream_encrypt(io.BytesIO(b"abc"), io.BytesIO(), key, context=huge)
+    message = io.BytesIO()
+    phicrypto.stream_encrypt(io.BytesIO(b"abc"), message, key)
+    with pytest.raises(ValueError, match="longer than"):
+        phicrypto.stream_decrypt(io.BytesIO(message.getvalue()), io.BytesIO(), key, expected_context=huge)

@@ -3,7 +3,8 @@
 // "backups" version wraps the data key (--keyring/--kek or PHICRYPTO_KEYRING; --purpose to change the
 // purpose), with a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses) and
 // every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of these is
-// given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill, where the
+// given (the keyring: the versions of its purpose only, so no other purpose's key unwraps a part); with
+// only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill, where the
 // signature is checked against --verify-key).
 using PhiCrypto.Keys;
 using PhiCrypto.Messages;
@@ -53,8 +54,17 @@ internal sealed class BackupKeys : IDisposable
         var keyring = args.Keyring.OpenKeyring();
         _owned.Add(keyring);
         Keyring = keyring;
-        if (encrypt) KeyringHints.RequirePurpose(keyring, args.Purpose);
-        var wrapper = new KeyringDataKeys(keyring, encrypt ? args.Purpose : null);
+        if (!encrypt)
+        {
+            // A restore unwraps with the versions of its purpose only ("backups" unless --purpose).
+            var keys = Streaming.KeySource.DecryptingKeys(keyring, args.Purpose, _owned);
+            _owned.Add(keys);
+            Wrappers.Add(keys);
+            Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = args.Purpose });
+            return;
+        }
+        KeyringHints.RequirePurpose(keyring, args.Purpose);
+        var wrapper = new KeyringDataKeys(keyring, args.Purpose);
         _owned.Add(wrapper);
         Wrappers.Add(wrapper);
         Names.Add(new ManifestKey { Provider = RawAesKeyring.DefaultNamespace, Name = wrapper.KeyName ?? args.Purpose });

@@ -9,7 +9,7 @@ internal static class DecryptCommand
     private const string Help = """
         usage: phicrypt decrypt [IN|-] [-o OUT|-] [options]
 
-        Decrypts an AWS Encryption SDK message (format v1 or v2, raw AES or RSA keys, signed or not).
+        Decrypts an AWS Encryption SDK message (format v2; v1 with --allow-legacy; raw AES or RSA keys, signed or not).
         Each frame is released only after its tag verified. With -o FILE the plaintext goes to a temporary
         file that is renamed into place only after the whole message verified (for signed messages: after
         the footer signature verified) and deleted on any failure. Without -o the plaintext streams to
@@ -18,16 +18,23 @@ internal static class DecryptCommand
           -o OUT                   output file, or - for standard output
           --range START-END        only plaintext bytes START..END inclusive (END may be empty: to the end);
                                    IN must be a file; only the frames the range touches are decrypted.
-                                   A signed message's footer signature is not checked for a range.
+                                   A signed message's footer signature is not checked for a range
+                                   (unless --verify-first: then the whole message is walked first).
           --expect-context k=v     require this pair: the message must store it, or authenticate it as
                                    a required (not stored) pair; repeatable
+          --allow-legacy           also read suites without key commitment (format v1: old SDKs' files);
+                                   refused by default
+          --verify-first           a signed message: check its signature before releasing any plaintext
+                                   (reads the input twice; standard input is copied to a temporary file)
           --key-file FILE          raw 32-byte AES wrapping key
           --key-namespace NS       raw key namespace (default phicrypto)
           --key-name NAME          raw key name (default raw)
           --recovery-private-key PEM  unwrap with the offline RSA recovery key instead
           --workers N              parallel workers (default: number of CPUs)
 
-        Without --key-file the keyring supplies the key:
+        Without --key-file the keyring supplies the key, of one purpose only:
+          --purpose NAME         the purpose whose versions may decrypt (default files); a message
+                                 wrapped under another purpose's key is refused (exit 4)
           --keyring PATH|URL     keyring file or postgresql:// URL (env PHICRYPTO_KEYRING; default ~/.phicrypto/keyring.json)
           --kek SPEC             env | env:VARIABLE | passphrase | pkcs11:URI (env PHICRYPTO_KEK; default env)
           --passphrase-file F    passphrase for a passphrase KEK
@@ -38,14 +45,20 @@ internal static class DecryptCommand
 
     public static int Run(string[] args)
     {
-        var a = CommandArgs.Parse(args, ["-o", "--range", "--expect-context", "--workers", .. KeySource.DecryptOptions], []);
+        var a = CommandArgs.Parse(args, ["-o", "--range", "--expect-context", "--workers", .. KeySource.DecryptOptions], ["--allow-legacy", "--verify-first"]);
         if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
         var expected = a.Pairs("--expect-context");
         var range = a.Value("--range");
         string inputPath = a.Input();
         if (range is not null && inputPath == "-") throw new UsageException("--range needs a seekable input file, not standard input");
         using var keys = KeySource.ForDecrypt(a);
-        var options = new MessageDecryptOptions { Wrappers = keys.Wrappers, ExpectedContext = expected.Count > 0 ? expected : null };
+        var options = new MessageDecryptOptions
+        {
+            Wrappers = keys.Wrappers,
+            ExpectedContext = expected.Count > 0 ? expected : null,
+            AllowLegacy = a.Flag("--allow-legacy"),
+            VerifySignatureFirst = a.Flag("--verify-first"),
+        };
         using var input = InputSource.Open(inputPath, out long length);
         using var output = OutputTarget.Open(a.Value("-o"));
         if (range is not null) DecryptRange(input, output.Stream, options, range);

@@ -1,5 +1,6 @@
 // Resolves the data key wrappers a streaming command uses: the keyring (the purpose's active DEK version
-// on encrypt, key name "purpose/vN"; any version an EDK names on decrypt), or a raw 32-byte AES key from
+// on encrypt, key name "purpose/vN"; on decrypt only the versions of that one purpose, default "files":
+// a backup handed to a document decryption is refused), or a raw 32-byte AES key from
 // --key-file (namespace/name from --key-namespace/--key-name, defaults "phicrypto"/"raw", the form any
 // Encryption SDK with the same raw key reads), plus RSA recovery keys from PEM files.
 using PhiCrypto.Keys;
@@ -15,7 +16,7 @@ internal sealed class KeySource : IDisposable
 
     private static readonly string[] KeyringOptions = ["--keyring", "--kek", "--passphrase-file"];
     public static readonly string[] EncryptOptions = ["--key-file", "--key-namespace", "--key-name", "--purpose", "--recovery-key", .. KeyringOptions];
-    public static readonly string[] DecryptOptions = ["--key-file", "--key-namespace", "--key-name", "--recovery-private-key", .. KeyringOptions];
+    public static readonly string[] DecryptOptions = ["--key-file", "--key-namespace", "--key-name", "--purpose", "--recovery-private-key", .. KeyringOptions];
 
     /// <summary>Wrappers for a new message: the main key (raw file or keyring) plus any recovery public keys.</summary>
     public static KeySource ForEncrypt(CommandArgs a)
@@ -57,15 +58,26 @@ internal sealed class KeySource : IDisposable
         finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(key); }
     }
 
-    /// <summary>The keyring: purpose (default "files") -> active DEK version on encrypt, any version an EDK names on decrypt.</summary>
+    /// <summary>The keyring: purpose (default "files") -> active DEK version on encrypt, that purpose's versions on decrypt.</summary>
     private IDataKeyWrapper ResolveKeyring(CommandArgs a, bool encrypt)
     {
         var options = new KeyringCli { Keyring = a.Value("--keyring"), Kek = a.Value("--kek"), PassphraseFile = a.Value("--passphrase-file") };
         var keyring = options.OpenKeyring();
         _owned.Add(keyring);
-        var purpose = encrypt ? a.Value("--purpose") ?? "files" : null;
-        if (purpose is not null) KeyringHints.RequirePurpose(keyring, purpose);
+        var purpose = a.Value("--purpose") ?? "files";
+        if (!encrypt) return DecryptingKeys(keyring, purpose, _owned);
+        KeyringHints.RequirePurpose(keyring, purpose);
         return new KeyringDataKeys(keyring, purpose);
+    }
+
+    /// <summary>The keys that may unwrap a message's data key: the versions of <paramref name="purpose"/>
+    /// only (PhiCrypto.Keys.KeySource), never another purpose's. The source joins <paramref name="owned"/>;
+    /// the caller owns the returned wrapper.</summary>
+    internal static KeySourceMessages DecryptingKeys(Keyring keyring, string purpose, List<IDisposable> owned)
+    {
+        var source = PhiCrypto.Keys.KeySource.FromKeyring(keyring, purpose);
+        owned.Add(source);
+        return source.MessageKeys();
     }
 
     private void Add(IDataKeyWrapper wrapper)

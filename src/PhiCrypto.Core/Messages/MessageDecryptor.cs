@@ -36,7 +36,7 @@ internal sealed class MessageDecryptor : IDisposable
         var suite = header.Suite;
         if (!options.AllowLegacy && !suite.Commits)
             throw new PolicyViolationException($"algorithm suite 0x{suite.Id:X4} does not commit to its data key (a legacy format-v1 message) and key commitment is required: " +
-                                               "to read it anyway, opt in with MessageDecryptOptions.AllowLegacy (phicrypt --allow-legacy, Python allow_legacy=True)");
+                                               "to read it anyway, opt in with MessageDecryptOptions.AllowLegacy (C: PHI_DECRYPT_ALLOW_LEGACY, Python: allow_legacy=True, phicrypt decrypt --allow-legacy)");
         if (header.ContentType == ContentType.Framed && header.FrameLength > options.MaxFrameLength)
             throw new MalformedDataException($"frame length {header.FrameLength} exceeds the reader's limit of {options.MaxFrameLength} bytes");
         var authOnly = SplitExpected(header.EncryptionContext, options.ExpectedContext);

@@ -5,7 +5,8 @@
 // footer length: the footer's length field, the FFFFFFFF marker, the sequence number and the content length
 // must all agree), and its tag is verified before the plaintext length is trusted, so truncation is caught.
 // Each frame read is verified by its own tag (which binds its sequence number). The footer signature of a
-// signed message is NOT verified here: that needs the whole message (decrypt it sequentially for that).
+// signed message is NOT verified by reads: with MessageDecryptOptions.VerifySignatureFirst the whole
+// message is walked and its signature verified once, when the reader is opened.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -31,6 +32,7 @@ public sealed class SeekableMessageReader : IDisposable
         if (!inner.CanSeek) throw new ArgumentException("the ciphertext stream must be seekable", nameof(inner));
         _inner = inner;
         _leaveOpen = leaveOpen;
+        if (options.VerifySignatureFirst) MessageSpool.VerifiedFirst(inner, options); // seekable: checked in place, rewound
         _decryptor = MessageDecryptor.Open(inner, options);
         if (_decryptor.Header.ContentType != ContentType.Framed)
         {
