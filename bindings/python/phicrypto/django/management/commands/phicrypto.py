@@ -94,7 +94,9 @@ class Command(BaseCommand):
         if opts["all_purposes"] == bool(opts.get("purpose")):
             raise CommandError("give either a PURPOSE or --all")
         ring.reload()
-        purposes = sorted({v.purpose for v in ring.engine.versions()} | set(all_purposes())) if opts["all_purposes"] else [opts["purpose"]]
+        if opts["all_purposes"]:  # the core rotates only purposes that exist: give the project's missing ones version 1 first
+            ring.engine.ensure(all_purposes())
+        purposes = sorted({v.purpose for v in ring.engine.versions()}) if opts["all_purposes"] else [opts["purpose"]]
         for p in purposes:
             version = ring.engine.rotate(p)
             self.stdout.write(f"rotated {p}: version {version} is active")
