@@ -260,10 +260,10 @@ def test_stored_envelope_opens_with_an_independent_implementation():
 
 def _wrapped_dek(record: bytes) -> bytes:
     """The AES-KWP-wrapped DEK of a binary key record (docs/keyring-format.md): format, state and
-    wrap algorithm bytes, purpose (u8 length), version (u32), five i64 times, usage (u64), KEK id
-    (u16 length), check value (u8 length), then the wrapped DEK (u8 length)."""
-    assert record[0] == 1 and record[2] == 1  # format 1, AES-KWP
-    at = 3 + 1 + record[3] + 4 + 5 * 8 + 8
+    wrap algorithm bytes, purpose (u8 length), version (u32), generation (u64), five i64 times, usage
+    (u64), KEK id (u16 length), check value (u8 length), then the wrapped DEK (u8 length)."""
+    assert record[0] == 2 and record[2] == 1  # format 2, AES-KWP
+    at = 3 + 1 + record[3] + 4 + 8 + 5 * 8 + 8
     at += 2 + int.from_bytes(record[at:at + 2], "big")
     at += 1 + record[at]
     return record[at + 1:at + 1 + record[at]]
