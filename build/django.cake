@@ -16,6 +16,8 @@ IDictionary<string, string> DjangoEnvironment() => new Dictionary<string, string
 
 djangoTests.Does(() =>
 {
+    // The disaster-recovery drill (tests/test_disaster_recovery.py) exports and imports with phicrypt.
+    DotNetBuild("src/PhiCrypto.Cli/PhiCrypto.Cli.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var results = testResults.CombineWithFilePath("django.xml");
     try
     {

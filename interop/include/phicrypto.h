@@ -434,6 +434,16 @@ int phi_keyring_audit_verify(phi_keyring *keyring, char *json, size_t *json_len)
  */
 int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
 
+/* Moves version `version` of `purpose` to `state` ("pre-active", "active", "deactivated",
+ * "compromised" or "destroyed") along a NIST SP 800-57 transition, in one commit with its audit event;
+ * `reason` (may be NULL) goes into that event. Activating a version deactivates the purpose's active one.
+ * An unknown version gives PHI_ERR_KEY_NOT_FOUND; a transition SP 800-57 forbids, or destroying a
+ * version (which may still protect data: use the CLI's --force), PHI_ERR_POLICY. The same state again
+ * is a no-op.
+ */
+int phi_keyring_set_state(phi_keyring *keyring, const char *purpose, uint32_t version, const char *state,
+                          const char *reason);
+
 /* ---- END GENERATED ---- */
 
 #ifdef __cplusplus

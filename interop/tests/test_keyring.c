@@ -70,6 +70,20 @@ int main(void)
     CHECK(strstr(json, "\"state\":\"deactivated\"") && strstr(json, "\"state\":\"active\"") && strstr(json, PURPOSE));
     free(json);
 
+    /* key states (NIST SP 800-57): version 1 was deactivated by the rotation; no way back to active,
+     * destroying is never done through the ABI, unknown versions and state names are refused */
+    OK(phi_keyring_set_state(kr, PURPOSE, 1, "deactivated", "retired: no row names it"));
+    FAILS(PHI_ERR_POLICY, phi_keyring_set_state(kr, PURPOSE, 1, "active", NULL));
+    FAILS(PHI_ERR_POLICY, phi_keyring_set_state(kr, PURPOSE, 1, "destroyed", NULL));
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_keyring_set_state(kr, PURPOSE, 7, "deactivated", NULL));
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_keyring_set_state(kr, PURPOSE, 1, "retired", NULL));
+    FAILS(PHI_ERR_INVALID_ARGUMENT, phi_keyring_set_state(kr, PURPOSE, 1, NULL, NULL));
+    OK(phi_keyring_rotate(kr, PURPOSE, &version)); /* version 3 active, 2 deactivated */
+    OK(phi_keyring_set_state(kr, PURPOSE, 2, "compromised", NULL)); /* a compromised key no longer decrypts */
+    uint8_t det2_back[64];
+    size_t det2_back_len = sizeof det2_back;
+    FAILS(PHI_ERR_KEY_NOT_FOUND, phi_field_decrypt(ssn_keys, det2, det2_len, NULL, 0, det2_back, &det2_back_len));
+
     /* reload, and the audit chain verified by the core */
     OK(phi_keyring_reload(kr));
     char audit[512];
@@ -126,7 +140,7 @@ int main(void)
     /* KEK rotation: records re-wrapped; the old KEK no longer opens the keyring */
     size_t rewrapped = 0;
     OK(phi_keyring_rewrap(kr, "env:PHI_TEST_KEK2", NULL, &rewrapped));
-    CHECK(rewrapped == 5);
+    CHECK(rewrapped == 6);
     OK(phi_keyring_free(kr));
     FAILS(PHI_ERR_WRONG_KEK, phi_keyring_open(path, "env:PHI_TEST_KEK", NULL, 0, &kr));
     CHECK(kr == NULL);

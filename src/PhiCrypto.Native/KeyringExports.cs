@@ -77,6 +77,19 @@ internal static unsafe class KeyringExports
         catch (Exception e) { return Abi.Fail(e); }
     }
 
+    // Never forced: destroying a version that may still protect data stays a deliberate CLI act (--force).
+    [UnmanagedCallersOnly(EntryPoint = "phi_keyring_set_state", CallConvs = [typeof(CallConvCdecl)])]
+    private static int SetState(nint keyring, byte* purpose, uint version, byte* state, byte* reason)
+    {
+        try
+        {
+            var target = KeyLifecycle.Parse(Utf8String(state) ?? throw new ArgumentException("state is NULL"));
+            Handles.Get<Keyring>(keyring, "keyring").SetState(Purpose(purpose), version, target, force: false, Utf8String(reason) ?? "");
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "phi_keyring_reload", CallConvs = [typeof(CallConvCdecl)])]
     private static int Reload(nint keyring)
     {

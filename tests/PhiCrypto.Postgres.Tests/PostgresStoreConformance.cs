@@ -40,3 +40,11 @@ public sealed class PostgresStoreWriterAttacks(PostgresFixture pg) : StoreWriter
         cmd.ExecuteNonQuery();
     }
 }
+
+[Collection("postgres")]
+public sealed class PostgresStoreConformance(PostgresFixture pg) : StoreConformance
+{
+    private readonly string _url = pg.FreshSchemaUrl();
+
+    protected override IKeyStore Store() => new PostgresKeyStore(_url);
+}

@@ -75,6 +75,8 @@ int phi_keyring_rewrap(phi_keyring *keyring, const char *new_kek, const char *ne
 int phi_keyring_reload(phi_keyring *keyring);
 int phi_keyring_audit_verify(phi_keyring *keyring, char *json, size_t *json_len);
 int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
+int phi_keyring_set_state(phi_keyring *keyring, const char *purpose, uint32_t version, const char *state,
+    const char *reason);
 """
 
 PHI_OK = 0

@@ -131,6 +131,17 @@ class Keyring:
             raise_for(rc)
         return int(version[0])
 
+    def set_state(self, purpose: str, version: int, state: str, reason: str | None = None) -> None:
+        """Moves ``version`` of ``purpose`` to ``state`` ("pre-active", "active", "deactivated",
+        "compromised", "destroyed") along a NIST SP 800-57 transition; ``reason`` goes into the audit
+        event. A forbidden transition (or "destroyed", a deliberate CLI act) raises PolicyError, an
+        unknown version KeyNotFoundError. The same state again is a no-op."""
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
+            raise ValueError("version must be an int in 1..4294967295")
+        rc = lib.phi_keyring_set_state(self._handle, _purpose(purpose), version, _text(state, "state"), _text(reason, "reason"))
+        if rc:
+            raise_for(rc)
+
     def rewrap(self, kek: str, passphrase: str | None = None) -> int:
         """Rotates the KEK: re-wraps every DEK record under ``kek`` (same syntax as for opening).
         No data is re-encrypted. Returns the number of records re-wrapped."""

@@ -224,3 +224,24 @@ def test_no_decrypt_path_leaves_plaintext_in_the_scratch_buffer(keyring: Keyring
     for decrypt in paths:
         assert decrypt() == secret
         assert secret not in bytes(ffi.buffer(_fields._scratch().buf))
+
+
+def test_set_state_follows_the_sp800_57_lifecycle(tmp_path: Path, keyring: Keyring) -> None:
+    old = keyring.encrypt(SSN, "123-45-6789")
+    keyring.rotate(SSN)
+    keyring.set_state(SSN, 1, "deactivated", "retired")  # already deactivated by the rotation: a no-op
+    with pytest.raises(phicrypto.PolicyError):
+        keyring.set_state(SSN, 1, "active")  # SP 800-57 has no way back
+    with pytest.raises(phicrypto.PolicyError):
+        keyring.set_state(SSN, 1, "destroyed")  # may still protect data: never through the ABI
+    with pytest.raises(phicrypto.KeyNotFoundError):
+        keyring.set_state(SSN, 9, "deactivated")
+    with pytest.raises(ValueError):
+        keyring.set_state(SSN, 1, "retired")
+    keyring.set_state(SSN, 1, "compromised", "leaked")
+    # another handle on the same store sees the change, and a compromised key no longer decrypts
+    with Keyring.open(str(tmp_path / "keyring.json"), kek="env:PHICRYPTO_TEST_KEK") as other:
+        assert {v["version"]: v["state"] for v in other.versions(SSN)} == {1: "compromised", 2: "active"}
+        with pytest.raises(phicrypto.PhiCryptoError):
+            other.decrypt(SSN, old)
+    assert keyring.verify_audit()["valid"]

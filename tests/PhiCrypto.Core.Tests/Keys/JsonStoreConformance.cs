@@ -14,3 +14,12 @@ public sealed class JsonStoreWriterAttacks : StoreWriterAttacks, IDisposable
 
     public void Dispose() => _dir.Dispose();
 }
+
+public sealed class JsonStoreConformance : StoreConformance, IDisposable
+{
+    private readonly TempKeyring _dir = new();
+
+    protected override IKeyStore Store() => _dir.Store();
+
+    public void Dispose() => _dir.Dispose();
+}

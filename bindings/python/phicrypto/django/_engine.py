@@ -258,6 +258,11 @@ class Engine:
         self._describe()
         return version
 
+    def set_state(self, purpose: str, version: int, state: str, reason: str) -> None:
+        """Moves a version along the SP 800-57 lifecycle (the core refuses a forbidden transition)."""
+        self._ring.set_state(purpose, version, state, reason)
+        self.reload()
+
     @sensitive_variables()
     def rewrap(self, new_kek: KekSource) -> int:
         """Re-wraps every DEK under ``new_kek`` (no data is re-encrypted); returns the count."""

@@ -83,13 +83,5 @@ def check_versions_in_data(app_configs=None, databases=None, **kwargs):
 
 
 def _versions_in_column(model, field) -> set[int]:
-    from ._engine import header_version
-    from .reencrypt import _header_sql
-    connection = connections[conf.store_alias() or "default"]
-    qn = connection.ops.quote_name
-    head = _header_sql(field, qn(field.column))
-    sql = (f"SELECT DISTINCT CASE WHEN get_byte(h, 0) & 31 <> 0 THEN substring(h from 1 for 1) ELSE h END "
-           f"FROM (SELECT substring({head} from 1 for 6) AS h FROM {qn(model._meta.db_table)} WHERE {qn(field.column)} IS NOT NULL) s")
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        return {header_version(h) for (h,) in cur.fetchall()}
+    from .reencrypt import version_counts
+    return set(version_counts(model, field, conf.store_alias() or "default"))

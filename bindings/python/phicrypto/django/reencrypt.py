@@ -61,6 +61,24 @@ def _header_sql(field, column: str) -> str:
     return column
 
 
+def version_counts(model, field, using: str) -> dict[int, int]:
+    """{key version: rows} of ``field``'s column, read from the envelope headers alone: SQL fetches the
+    first byte (versions 1..31) or the six-byte header prefix (a varint version), never a whole value."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    head = _header_sql(field, qn(field.column))
+    sql = (f"SELECT h, count(*) FROM (SELECT CASE WHEN get_byte(p, 0) & 31 <> 0 THEN substring(p from 1 for 1) ELSE p END AS h "
+           f"FROM (SELECT substring({head} from 1 for 6) AS p FROM {qn(model._meta.db_table)} "
+           f"WHERE {qn(field.column)} IS NOT NULL) r) s GROUP BY h")
+    counts: dict[int, int] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        for prefix, rows in cur.fetchall():
+            version = _engine.header_version(bytes(prefix))
+            counts[version] = counts.get(version, 0) + rows
+    return counts
+
+
 @dataclass
 class Progress:
     total: int = 0

@@ -6,6 +6,10 @@
     phicrypto keys rotate PURPOSE | --all     new active version (old ones still decrypt)
     phicrypto keys rewrap --to KEK            re-wrap every DEK under another KEK (no data re-encrypted)
     phicrypto keys audit --verify             check the hash chain of the key audit trail
+    phicrypto keys retire PURPOSE VERSION     deactivate a version once no row names it (proved from the data)
+    phicrypto keys import BUNDLE --replace    disaster recovery: the restored store's records of a lost KEK
+              (--recovery-passphrase-file F | --recovery-private-key PEM [--source-kek SPEC]) [--yes] [--phicrypt PATH]
+                                              replaced by the bundle's, under the configured KEK
     phicrypto reencrypt [app[.Model[.field]]] [--batch-size N] [--no-progress]
 """
 from __future__ import annotations
@@ -18,6 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from ... import _engine, conf
 from ...keyring import get_keyring, reset
 from ...reencrypt import Reencryptor, all_purposes, targets
+from ...recovery import RecoveryRefused, find_phicrypt, record_count, replace, store_state
+from ...retire import RetireRefused, retire
 
 
 class Command(BaseCommand):
@@ -38,6 +44,18 @@ class Command(BaseCommand):
         rewrap.add_argument("--to", required=True, dest="new_kek", help="env:NAME, passphrase-env:NAME, passphrase-file:PATH or pkcs11:... (where the secret is, never the secret)")
         aud = actions.add_parser("audit", help="key audit trail")
         aud.add_argument("--verify", action="store_true")
+        ret = actions.add_parser("retire", help="deactivate a version no row names any more (scans the data first)")
+        ret.add_argument("purpose")
+        ret.add_argument("version", type=int)
+        imp = actions.add_parser("import", help="disaster recovery: import a recovery bundle into the restored database's store")
+        imp.add_argument("bundle")
+        imp.add_argument("--replace", action="store_true", required=True,
+                         help="replace the store's records of the lost KEK with the bundle's (asks first)")
+        imp.add_argument("--yes", action="store_true", help="do not ask")
+        imp.add_argument("--recovery-passphrase-file", help="file holding the recovery passphrase (proves the bundle's origin alone)")
+        imp.add_argument("--recovery-private-key", help="the RSA recovery private key (PEM); needs --source-kek")
+        imp.add_argument("--source-kek", help="the KEK of the keyring the bundle came from (phicrypt KEK syntax)")
+        imp.add_argument("--phicrypt", help="path of the phicrypt command (default: on PATH)")
         re = sub.add_parser("reencrypt", help="re-encrypt rows under old key versions")
         re.add_argument("target", nargs="?", help="app_label[.Model[.field]]")
         re.add_argument("--batch-size", type=int, default=1000)
@@ -51,7 +69,7 @@ class Command(BaseCommand):
             if opts["command"] == "keys":
                 return getattr(self, f"keys_{opts['action']}")(opts)
             return self.reencrypt(opts)
-        except (_engine.PhiCryptoError, ImproperlyConfigured, ValueError) as err:
+        except (_engine.PhiCryptoError, ImproperlyConfigured, ValueError, RetireRefused, RecoveryRefused) as err:
             raise CommandError(str(err)) from None
 
     # ---- keys
@@ -101,6 +119,43 @@ class Command(BaseCommand):
         if not ok:
             raise CommandError(message)
         self.stdout.write(message)
+
+    def keys_retire(self, opts):
+        before, proof = retire(opts["purpose"], opts["version"])
+        self.stdout.write(f"no row names {opts['purpose']} v{opts['version']} ({len(proof.fields)} column(s) scanned: "
+                          f"{', '.join(proof.fields)})")
+        self.stdout.write(f"{opts['purpose']} v{opts['version']}: {before} -> deactivated" if before != "deactivated"
+                          else f"{opts['purpose']} v{opts['version']} stays deactivated (rotation deactivated it); it protects no row here")
+
+    def keys_import(self, opts):
+        alias = conf.store_alias()
+        if alias is None:
+            raise CommandError("--replace works on a key store inside a Django database (PHICRYPTO['STORE'] is a URL): use phicrypt keys import")
+        if bool(opts["recovery_passphrase_file"]) == bool(opts["recovery_private_key"]):
+            raise CommandError("give one of --recovery-passphrase-file F or --recovery-private-key PEM")
+        phicrypt = find_phicrypt(opts["phicrypt"])
+        state = store_state(conf.store_url(), _engine.KekSource(conf.get("KEK")))
+        if state != "lost":
+            raise CommandError("the key store is empty: import with `phicrypt keys import BUNDLE --init`, no --replace needed" if state == "empty"
+                               else "the configured KEK opens this key store: nothing is lost, so nothing is replaced")
+        records = record_count(alias)
+        if not opts["yes"] and not self._confirm(f"the key store in database {alias!r} holds {records} key record(s) under a KEK that is not "
+                                                 f"the configured one; they will be replaced by the bundle's, wrapped under {conf.get('KEK')}"):
+            raise CommandError("nothing changed")
+        args = []
+        for flag in ("recovery_passphrase_file", "recovery_private_key", "source_kek"):
+            if opts[flag]:
+                args += ["--" + flag.replace("_", "-"), opts[flag]]
+        self.stdout.write(replace(alias, phicrypt, opts["bundle"], args).rstrip())
+        self.stdout.write(f"replaced {records} record(s) of the lost KEK; check with `manage.py check --database {alias}` and read a few rows")
+
+    def _confirm(self, what: str) -> bool:
+        self.stdout.write(what)
+        self.stdout.flush()
+        try:
+            return input("type 'replace' to go on: ").strip() == "replace"
+        except EOFError:
+            return False
 
     # ---- reencrypt
     def reencrypt(self, opts):
