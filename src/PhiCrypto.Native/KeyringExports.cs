@@ -83,8 +83,8 @@ internal static unsafe class KeyringExports
     {
         try
         {
-            var target = KeyLifecycle.Parse(Utf8String(state) ?? throw new ArgumentException("state is NULL"));
-            Handles.Get<Keyring>(keyring, "keyring").SetState(Purpose(purpose), version, target, force: false, Utf8String(reason) ?? "");
+            var target = KeyLifecycle.Parse(NativeBuffers.String(state, "state") ?? throw new ArgumentException("state is NULL"));
+            Handles.Get<Keyring>(keyring, "keyring").SetState(Purpose(purpose), version, target, force: false, NativeBuffers.String(reason, "reason") ?? "");
             return 0;
         }
         catch (Exception e) { return Abi.Fail(e); }

@@ -9,14 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import phicrypto
 import pytest
 
 CHILD = Path(__file__).with_name("hostile_api.py")
 
 
 def run_child(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(CHILD), *args], capture_output=True, text=True, timeout=600,
-                          env=os.environ.copy())
+    # the child imports the same phicrypto as this process (an installed wheel, or the source tree)
+    package_root = str(Path(phicrypto.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    return subprocess.run([sys.executable, str(CHILD), *args], capture_output=True, text=True, timeout=600, env=env)
 
 
 def assert_survived(child: subprocess.CompletedProcess[str]) -> None:
