@@ -3,6 +3,7 @@
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using PhiCrypto.Compression;
 using PhiCrypto.Messages;
 using PhiCrypto.IO;
 
@@ -91,6 +92,8 @@ internal sealed class PushEncryptor : PushStream
     {
         _wrapper = wrapper;
         _context = options.EncryptionContext;
+        if (ContentEncoding.FrameSizeOf(_context) is not null || _context.ContainsKey(ContentEncoding.EncodingKey))
+            throw new ArgumentException("compressed content is written from file descriptors only (phi_stream_encrypt_fd)");
         _stream = new MessageEncryptStream(Output, options, leaveOpen: true);
     }
 
@@ -210,8 +213,9 @@ internal sealed class PushDecryptor : PushStream
         {
             using var stream = new MessageDecryptStream(new Input(this), _options, leaveOpen: true);
             lock (Gate) _context = stream.EncryptionContext;
+            using var content = ContentEncoding.DecodingReader(stream, stream.EncryptionContext);
             int n;
-            while ((n = stream.Read(buffer)) > 0)
+            while ((n = content.Read(buffer)) > 0)
             {
                 lock (Gate) Output.Write(buffer.AsSpan(0, n));
             }
@@ -257,7 +261,7 @@ internal sealed class PushDecryptor : PushStream
 }
 
 /// <summary>Random access to the plaintext of a message in a seekable file. Reads are serialized.</summary>
-internal sealed class NativeReader(FileStream file, IDisposable wrapper, SeekableMessageReader reader) : IDisposable
+internal sealed class NativeReader(FileStream file, IDisposable wrapper, IPlaintextReader reader) : IDisposable
 {
     public long Length { get { lock (reader) return reader.PlaintextLength; } }
     public IReadOnlyDictionary<string, string> Context => reader.EncryptionContext;

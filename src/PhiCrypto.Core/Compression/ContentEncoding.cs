@@ -74,6 +74,16 @@ public static class ContentEncoding
         finally { decoder?.Dispose(); }
     }
 
+    /// <summary>Reads the content of the decrypted <paramref name="plaintext"/>: decompressed when <paramref name="context"/>
+    /// marks it zstd-seekable (a cut-off frame fails at the end; <paramref name="plaintext"/> stays open), else the plaintext itself.</summary>
+    public static Stream DecodingReader(Stream plaintext, IReadOnlyDictionary<string, string> context)
+    {
+        if (FrameSizeOf(context) is null) return plaintext;
+        var decompressor = new ZstdSharp.Decompressor();
+        decompressor.SetParameter(ZstdSharp.Unsafe.ZSTD_dParameter.ZSTD_d_windowLogMax, MaxWindowLog);
+        return new ZstdSharp.DecompressionStream(plaintext, decompressor, 128 * 1024, checkEndOfStream: true, leaveOpen: true, preserveDecompressor: false);
+    }
+
     /// <summary>Random access to the plaintext (decompressed unless <paramref name="decompress"/> is false); <paramref name="input"/> must seek.</summary>
     public static IPlaintextReader OpenRange(Stream input, MessageDecryptOptions options, bool decompress = true, bool leaveOpen = false)
     {
