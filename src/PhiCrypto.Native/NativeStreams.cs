@@ -86,19 +86,29 @@ internal sealed class PushEncryptor : PushStream
 {
     private readonly IDisposable _wrapper;
     private readonly MessageEncryptStream _stream;
+    private readonly SeekableZstdWriter? _compressor;   // when the context asks for compressed content
     private readonly IReadOnlyDictionary<string, string> _context;
 
     public PushEncryptor(IDisposable wrapper, MessageEncryptOptions options)
     {
         _wrapper = wrapper;
-        _context = options.EncryptionContext;
-        if (ContentEncoding.FrameSizeOf(_context) is not null || _context.ContainsKey(ContentEncoding.EncodingKey))
-            throw new ArgumentException("compressed content is written from file descriptors only (phi_stream_encrypt_fd)");
-        _stream = new MessageEncryptStream(Output, options, leaveOpen: true);
+        var (marked, frameSize) = ContentEncoding.Prepare(options);
+        _context = marked.EncryptionContext;
+        _stream = new MessageEncryptStream(Output, marked, leaveOpen: true);
+        if (frameSize is int size) _compressor = new SeekableZstdWriter(_stream, size);
     }
 
-    public override void Push(ReadOnlySpan<byte> input) { lock (Gate) _stream.Write(input); }
-    public override void Finish() { lock (Gate) _stream.FlushFinalBlock(); }
+    public override void Push(ReadOnlySpan<byte> input) { lock (Gate) (_compressor ?? (Stream)_stream).Write(input); }
+
+    public override void Finish()
+    {
+        lock (Gate)
+        {
+            _compressor?.Complete();
+            _stream.FlushFinalBlock();
+        }
+    }
+
     public override int Pull(Span<byte> destination) { lock (Gate) return Output.Drain(destination); }
     public override int Pending { get { lock (Gate) return Output.Count; } }
     public override IReadOnlyDictionary<string, string>? Context => _context;
@@ -107,6 +117,7 @@ internal sealed class PushEncryptor : PushStream
     {
         lock (Gate)
         {
+            _compressor?.Dispose();
             try { _stream.Dispose(); } catch (Exception) { /* an unfinished message is simply dropped */ }
             Output.Clear();
             _wrapper.Dispose();

@@ -97,7 +97,7 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, 
     ``chunk_size`` is the frame length (4 KiB to 16 MiB; the unit of random access).
     ``context`` is authenticated metadata stored in the clear (file name, content type, patient
     reference: no secrets). ``signed=True`` adds an ECDSA P-384 signature (suite 0x0578).
-    ``compress="zstd"`` compresses first (zstd seekable format, 1 MiB frames; real files only);
+    ``compress="zstd"`` compresses first (zstd seekable format, 1 MiB frames);
     the return value is still the uncompressed length.
     On failure ``outfile`` holds an incomplete message: discard it.
     """
@@ -111,8 +111,6 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, 
     ctx = _context_json(dict(context or {}, **{_ENCODING_KEY: "zstd-seekable"}) if compress else context)
     flags = SIGNED if signed else 0
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
-    if compress and (in_fd is None or out_fd is None):
-        raise ValueError("compress needs real files (objects with a file descriptor) for infile and outfile")
     if in_fd is not None and out_fd is not None:
         total = ffi.new("uint64_t *")
         rc = lib.phi_stream_encrypt_fd(source, in_fd, out_fd, chunk_size, ctx, flags, total)

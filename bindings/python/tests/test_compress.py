@@ -63,8 +63,20 @@ def test_tampering_fails(tmp_path: Path, key: Key) -> None:
         phicrypto.stream_decrypt(io.BytesIO(bytes(data)), io.BytesIO(), key)
 
 
-def test_compress_needs_descriptors_and_a_known_name(key: Key) -> None:
-    with pytest.raises(ValueError):
-        phicrypto.stream_encrypt(io.BytesIO(b"x"), io.BytesIO(), key, compress="zstd")
+@pytest.mark.parametrize("size", [0, 5, FRAME, FRAME + 3])
+def test_push_path_writes_the_same_content(tmp_path: Path, key: Key, size: int) -> None:
+    plain = records(size)
+    pushed = io.BytesIO()
+    assert phicrypto.stream_encrypt(io.BytesIO(plain), pushed, key, compress="zstd") == size
+    (tmp_path / "pushed").write_bytes(pushed.getvalue())
+    with open(tmp_path / "pushed", "rb") as src, open(tmp_path / "out", "wb") as dst:
+        assert phicrypto.stream_decrypt(src, dst, key)["phicrypto:zstd-frame-size"] == str(FRAME)
+    assert (tmp_path / "out").read_bytes() == plain
+    with phicrypto.open_encrypted(tmp_path / "pushed", key) as f:
+        f.seek(size // 2)
+        assert f.read(100) == plain[size // 2:size // 2 + 100]
+
+
+def test_compress_needs_a_known_name(key: Key) -> None:
     with pytest.raises(ValueError):
         phicrypto.stream_encrypt(io.BytesIO(b"x"), io.BytesIO(), key, compress="gzip")

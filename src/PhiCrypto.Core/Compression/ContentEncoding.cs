@@ -3,7 +3,8 @@
 // the decimal uncompressed frame size. The message's plaintext is then a zstd seekable stream: any AWS
 // Encryption SDK decrypts it to that stream, which a plain `zstd -d` decompresses. A caller asks for
 // compression by putting the encoding pair in the context (the frame size is added when absent: the C ABI
-// and Python need no new argument); readers decompress unless asked for the stored stream.
+// and Python need no new argument); readers decompress unless asked for the stored stream. Whole streams
+// compress with SeekableZstdEncoder (parallel), pushed data with SeekableZstdWriter.
 using System.Globalization;
 using PhiCrypto.Messages;
 
@@ -45,19 +46,28 @@ public static class ContentEncoding
     /// returns the uncompressed length read.</summary>
     public static long Encrypt(Stream input, Stream output, MessageEncryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
     {
-        if (!options.EncryptionContext.TryGetValue(EncodingKey, out _)) return MessagePipeline.Encrypt(input, output, options, pipeline, progress);
-        var context = options.EncryptionContext.ContainsKey(FrameSizeKey) ? options.EncryptionContext : Compressed(options.EncryptionContext);
+        var (marked, frameSize) = Prepare(options);
+        if (frameSize is not int size) return MessagePipeline.Encrypt(input, output, options, pipeline, progress);
+        using var encoder = new SeekableZstdEncoder(input, size, DefaultLevel, pipeline?.Workers ?? 0);
+        MessagePipeline.Encrypt(encoder, output, marked, pipeline, progress is null ? null : new UncompressedProgress(progress, encoder));
+        return encoder.PlaintextLength;
+    }
+
+    /// <summary>The options to encrypt with (the frame size added when the context asks for compression
+    /// without one) and the compressed frame size, or null for uncompressed content.</summary>
+    public static (MessageEncryptOptions Options, int? FrameSize) Prepare(MessageEncryptOptions options)
+    {
+        var context = options.EncryptionContext;
+        if (!context.ContainsKey(EncodingKey)) return (options, null);
         if (options.AuthenticateOnlyKeys.Contains(EncodingKey) || options.AuthenticateOnlyKeys.Contains(FrameSizeKey))
             throw new ArgumentException("the content encoding must be stored for readers to see it", nameof(options));
+        if (!context.ContainsKey(FrameSizeKey)) context = Compressed(context);
         int frameSize = FrameSizeOf(context) ?? DefaultFrameSize;
-        using var encoder = new SeekableZstdEncoder(input, frameSize, DefaultLevel, pipeline?.Workers ?? 0);
-        var marked = new MessageEncryptOptions
+        return (new MessageEncryptOptions
         {
             Wrappers = options.Wrappers, Suite = options.Suite, FrameLength = options.FrameLength, EncryptionContext = context,
             AuthenticateOnlyKeys = options.AuthenticateOnlyKeys, Backend = options.Backend,
-        };
-        MessagePipeline.Encrypt(encoder, output, marked, pipeline, progress is null ? null : new UncompressedProgress(progress, encoder));
-        return encoder.PlaintextLength;
+        }, frameSize);
     }
 
     /// <summary>Decrypts a message; content marked zstd-seekable is decompressed unless <paramref name="decompress"/> is false.</summary>

@@ -6,7 +6,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using PhiCrypto.IO;
-using ZstdSharp;
 
 namespace PhiCrypto.Compression;
 
@@ -41,11 +40,11 @@ public sealed class SeekableZstdEncoder : ReadOnlyStream
         {
             if (_current < _ready)
             {
-                var lane = _batch[_current];
-                int n = Math.Min(buffer.Length, lane.OutLength - _offset);
-                lane.Out.AsSpan(_offset, n).CopyTo(buffer);
+                var compressed = _batch[_current].Compressor.Compressed;
+                int n = Math.Min(buffer.Length, compressed.Length - _offset);
+                compressed.Slice(_offset, n).CopyTo(buffer);
                 _offset += n;
-                if (_offset == lane.OutLength) { _current++; _offset = 0; }
+                if (_offset == compressed.Length) { _current++; _offset = 0; }
                 return n;
             }
             if (!_inputDone) { FillBatch(); continue; }
@@ -71,25 +70,23 @@ public sealed class SeekableZstdEncoder : ReadOnlyStream
             if (lane.InLength < _frameSize) { _inputDone = true; break; }
         }
         Parallel.For(0, _ready, i => _batch[i].Compress());
-        for (int i = 0; i < _ready; i++) _entries.Add((_batch[i].OutLength, _batch[i].InLength));
+        for (int i = 0; i < _ready; i++) _entries.Add(_batch[i].Entry);
     }
 
     private sealed class Batch(int frameSize, int level)
     {
-        private readonly Compressor _compressor = new(level);
+        public readonly FrameCompressor Compressor = new(frameSize, level);
         public readonly byte[] In = ArrayPool<byte>.Shared.Rent(frameSize);
-        public readonly byte[] Out = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(frameSize));
-        public int InLength, OutLength;
+        public int InLength;
+        public (int Compressed, int Decompressed) Entry;
 
-        public void Compress() => OutLength = _compressor.Wrap(In.AsSpan(0, InLength), Out);
+        public void Compress() => Entry = Compressor.Compress(In.AsSpan(0, InLength));
 
         public void Release()
         {
-            _compressor.Dispose();
-            CryptographicOperations.ZeroMemory(In);    // plaintext (and its compression): zero before the pool reuses them
-            CryptographicOperations.ZeroMemory(Out);
+            Compressor.Dispose();
+            CryptographicOperations.ZeroMemory(In);    // plaintext: zero before the pool reuses it
             ArrayPool<byte>.Shared.Return(In);
-            ArrayPool<byte>.Shared.Return(Out);
         }
     }
 

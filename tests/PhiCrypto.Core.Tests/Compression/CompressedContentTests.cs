@@ -48,6 +48,24 @@ public class CompressedContentTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void PushedAndPulledCompressionWriteTheSameStream(int length, bool compressible)
+    {
+        // The writer (push mode) in uneven writes and the parallel encoder (whole streams) must agree byte for byte.
+        var plaintext = Data(length, compressible);
+        var pulled = new MemoryStream();
+        using (var encoder = new SeekableZstdEncoder(new MemoryStream(plaintext), Frame, parallelism: 3)) encoder.CopyTo(pulled);
+        var pushed = new MemoryStream();
+        using (var writer = new SeekableZstdWriter(pushed, Frame))
+        {
+            for (int at = 0, step = 1; at < length; at += step, step = step * 3 % 5000 + 1) writer.Write(plaintext.AsSpan(at, Math.Min(step, length - at)));
+            writer.Complete();
+        }
+        Assert.Equal(pulled.ToArray(), pushed.ToArray());
+        Assert.Equal(plaintext, Zstd(pushed.ToArray(), "-d"));
+    }
+
     [Fact]
     public void PlainZstdDecompressesTheStoredStream()
     {
