@@ -3,6 +3,7 @@
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using PhiCrypto.Compression;
 using PhiCrypto.Messages;
 using PhiCrypto.IO;
 
@@ -85,17 +86,29 @@ internal sealed class PushEncryptor : PushStream
 {
     private readonly IDisposable _wrapper;
     private readonly MessageEncryptStream _stream;
+    private readonly SeekableZstdWriter? _compressor;   // when the context asks for compressed content
     private readonly IReadOnlyDictionary<string, string> _context;
 
     public PushEncryptor(IDisposable wrapper, MessageEncryptOptions options)
     {
         _wrapper = wrapper;
-        _context = options.EncryptionContext;
-        _stream = new MessageEncryptStream(Output, options, leaveOpen: true);
+        var (marked, frameSize) = ContentEncoding.Prepare(options);
+        _context = marked.EncryptionContext;
+        _stream = new MessageEncryptStream(Output, marked, leaveOpen: true);
+        if (frameSize is int size) _compressor = new SeekableZstdWriter(_stream, size);
     }
 
-    public override void Push(ReadOnlySpan<byte> input) { lock (Gate) _stream.Write(input); }
-    public override void Finish() { lock (Gate) _stream.FlushFinalBlock(); }
+    public override void Push(ReadOnlySpan<byte> input) { lock (Gate) (_compressor ?? (Stream)_stream).Write(input); }
+
+    public override void Finish()
+    {
+        lock (Gate)
+        {
+            _compressor?.Complete();
+            _stream.FlushFinalBlock();
+        }
+    }
+
     public override int Pull(Span<byte> destination) { lock (Gate) return Output.Drain(destination); }
     public override int Pending { get { lock (Gate) return Output.Count; } }
     public override IReadOnlyDictionary<string, string>? Context => _context;
@@ -104,6 +117,7 @@ internal sealed class PushEncryptor : PushStream
     {
         lock (Gate)
         {
+            _compressor?.Dispose();
             try { _stream.Dispose(); } catch (Exception) { /* an unfinished message is simply dropped */ }
             Output.Clear();
             _wrapper.Dispose();
@@ -210,8 +224,9 @@ internal sealed class PushDecryptor : PushStream
         {
             using var stream = new MessageDecryptStream(new Input(this), _options, leaveOpen: true);
             lock (Gate) _context = stream.EncryptionContext;
+            using var content = ContentEncoding.DecodingReader(stream, stream.EncryptionContext);
             int n;
-            while ((n = stream.Read(buffer)) > 0)
+            while ((n = content.Read(buffer)) > 0)
             {
                 lock (Gate) Output.Write(buffer.AsSpan(0, n));
             }
@@ -257,7 +272,7 @@ internal sealed class PushDecryptor : PushStream
 }
 
 /// <summary>Random access to the plaintext of a message in a seekable file. Reads are serialized.</summary>
-internal sealed class NativeReader(FileStream file, IDisposable wrapper, SeekableMessageReader reader) : IDisposable
+internal sealed class NativeReader(FileStream file, IDisposable wrapper, IPlaintextReader reader) : IDisposable
 {
     public long Length { get { lock (reader) return reader.PlaintextLength; } }
     public IReadOnlyDictionary<string, string> Context => reader.EncryptionContext;

@@ -6,6 +6,7 @@
 // By descriptor (the fast path: frames encrypted in parallel), by push, by range, and inspect.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PhiCrypto.Compression;
 using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 
@@ -59,7 +60,7 @@ internal static unsafe class StreamExports
             var options = EncryptOptions(wrapper, frameLength, contextJson, flags);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
-            long total = MessagePipeline.Encrypt(input, output, options);
+            long total = ContentEncoding.Encrypt(input, output, options);
             if (plaintextLength != null) *plaintextLength = (ulong)total;
             return 0;
         }
@@ -75,7 +76,7 @@ internal static unsafe class StreamExports
             var options = DecryptOptions(wrapper, expectedContextJson, flags);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
-            var header = MessagePipeline.Decrypt(input, output, options);
+            var header = ContentEncoding.Decrypt(input, output, options);
             WriteContext(header.EncryptionContext, contextJson, contextJsonLength);
             return 0;
         }
@@ -92,8 +93,8 @@ internal static unsafe class StreamExports
             var options = DecryptOptions(wrapper, expectedContextJson, flags);
             using var input = Fd.Open(inFd, FileAccess.Read);
             using var output = Fd.Open(outFd, FileAccess.Write);
-            using var reader = new SeekableMessageReader(input, options, leaveOpen: true);
-            long n = reader.CopyRange((long)start, (long)count, output);
+            using var reader = ContentEncoding.OpenRange(input, options, leaveOpen: true);
+            long n = reader.CopyRange((long)start, (long)count, output, 64 * 1024);
             if (written != null) *written = (ulong)n;
             return 0;
         }
@@ -233,7 +234,7 @@ internal static unsafe class StreamExports
             wrapper = Wrapper(source);
             var options = DecryptOptions(wrapper, expectedContextJson, flags);
             file = Fd.Open(fd, FileAccess.Read);
-            var seekable = new SeekableMessageReader(file, options, leaveOpen: true);
+            var seekable = ContentEncoding.OpenRange(file, options, leaveOpen: true);
             *reader = Handles.New(new NativeReader(file, wrapper, seekable));
             return 0;
         }

@@ -74,7 +74,7 @@ public class StreamInteropTests
         Assert.Equal(File.ReadAllBytes(d.File("in.bin")), File.ReadAllBytes(d.File("out.bin")));
     }
 
-    private static string Node(StreamTestDir d, string script, params string[] args)
+    internal static string Node(StreamTestDir d, string script, params string[] args)
     {
         var psi = new ProcessStartInfo("node", [Path.Combine(JsDir.Value, script), .. args])
         {

@@ -14,6 +14,10 @@ returned by reads) as soon as their own tag verified, BEFORE the footer signatur
 signature then raises only at the end, after plaintext was released. Pass ``verify_first=True`` to
 release nothing before the signature verified (the message is read twice: in place when seekable,
 else from a temporary copy of the ciphertext in the temp folder).
+``compress="zstd"`` compresses before encrypting, in zstd's seekable format (independent frames and a
+seek table): the authenticated context says so ("phicrypto:content-encoding": "zstd-seekable"),
+``stream_decrypt`` and ``open_encrypted`` decompress (ranges map through the seek table), and other
+Encryption SDKs decrypt such a message to a stream that a plain ``zstd -d`` restores.
 
 Real files take the fast path: the native library reads and writes their descriptors itself and
 encrypts frames on every core, with the GIL released. Other file objects (BytesIO, sockets wrapped
@@ -36,6 +40,7 @@ from ._sources import KeySource
 from ._util import call_for_text
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
+_ENCODING_KEY = "phicrypto:content-encoding"
 _PULL = 256 * 1024
 _raw_alloc = ffi.new_allocator(should_clear_after_alloc=False)
 
@@ -98,13 +103,15 @@ def _resync(f: Any, fd: int) -> None:
 
 
 def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                   context: Context | None = None, *, signed: bool = False) -> int:
+                   context: Context | None = None, *, signed: bool = False, compress: str | None = None) -> int:
     """Encrypts everything from ``infile`` (read to its end) into ``outfile``; returns the number of
     plaintext bytes. ``key`` is a Key or a KeySource (``keyring.source("files")``).
 
     ``chunk_size`` is the frame length (4 KiB to 16 MiB; the unit of random access).
     ``context`` is authenticated metadata stored in the clear (file name, content type, patient
     reference: no secrets). ``signed=True`` adds an ECDSA P-384 signature (suite 0x0578).
+    ``compress="zstd"`` compresses first (zstd seekable format, 1 MiB frames);
+    the return value is still the uncompressed length.
     On failure ``outfile`` holds an incomplete message: discard it.
     """
     source = _source(key)
@@ -112,7 +119,9 @@ def stream_encrypt(infile: IO[bytes], outfile: IO[bytes], key: Key | KeySource, 
     _check_binary(outfile, "outfile")
     if not isinstance(chunk_size, int):
         raise TypeError("chunk_size must be an int")
-    ctx = _context_json(context)
+    if compress not in (None, "zstd"):
+        raise ValueError('compress must be None or "zstd"')
+    ctx = _context_json(dict(context or {}, **{_ENCODING_KEY: "zstd-seekable"}) if compress else context)
     flags = SIGNED if signed else 0
     in_fd, out_fd = _descriptor(infile, True), _descriptor(outfile, False)
     if in_fd is not None and out_fd is not None:

@@ -1,4 +1,5 @@
 using PhiCrypto.Cli.Streaming;
+using PhiCrypto.Compression;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli;
@@ -20,6 +21,7 @@ internal static class DecryptCommand
                                    IN must be a file; only the frames the range touches are decrypted.
                                    A signed message's footer signature is not checked for a range
                                    (unless --verify-first: then the whole message is walked first).
+          --compressed             write compressed content (--compress zstd) as stored: a zstd stream
           --expect-context k=v     require this pair: the message must store it, or authenticate it as
                                    a required (not stored) pair; repeatable
           --allow-legacy           also read suites without key commitment (format v1: old SDKs' files);
@@ -45,7 +47,7 @@ internal static class DecryptCommand
 
     public static int Run(string[] args)
     {
-        var a = CommandArgs.Parse(args, ["-o", "--range", "--expect-context", "--workers", .. KeySource.DecryptOptions], ["--allow-legacy", "--verify-first"]);
+        var a = CommandArgs.Parse(args, ["-o", "--range", "--expect-context", "--workers", .. KeySource.DecryptOptions], ["--allow-legacy", "--verify-first", "--compressed"]);
         if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
         var expected = a.Pairs("--expect-context");
         var range = a.Value("--range");
@@ -61,25 +63,25 @@ internal static class DecryptCommand
         };
         using var input = InputSource.Open(inputPath, out long length);
         using var output = OutputTarget.Open(a.Value("-o"));
-        if (range is not null) DecryptRange(input, output.Stream, options, range);
+        if (range is not null) DecryptRange(input, output.Stream, options, range, !a.Flag("--compressed"));
         else
         {
             using var progress = ProgressBar.Create("decrypting", length);
-            MessagePipeline.Decrypt(input, output.Stream, options, StreamCommands.Pipeline(a), progress);
+            ContentEncoding.Decrypt(input, output.Stream, options, !a.Flag("--compressed"), StreamCommands.Pipeline(a), progress);
         }
         output.Commit();
         return ExitCodes.Ok;
     }
 
-    private static void DecryptRange(Stream input, Stream output, MessageDecryptOptions options, string range)
+    private static void DecryptRange(Stream input, Stream output, MessageDecryptOptions options, string range, bool decompress)
     {
         int dash = range.IndexOf('-');
         if (dash <= 0) throw new UsageException("--range expects START-END (bytes, END inclusive, may be empty)");
         long start = CommandArgs.ParseSize(range[..dash]);
         long end = dash == range.Length - 1 ? long.MaxValue - 1 : CommandArgs.ParseSize(range[(dash + 1)..]);
         if (end < start) throw new UsageException("--range END is before START");
-        using var reader = new SeekableMessageReader(input, options, leaveOpen: true);
+        using var reader = ContentEncoding.OpenRange(input, options, decompress, leaveOpen: true);
         if (start > reader.PlaintextLength) throw new UsageException($"--range starts after the end of the plaintext ({reader.PlaintextLength} bytes)");
-        reader.CopyRange(start, end - start + 1, output);
+        reader.CopyRange(start, end - start + 1, output, 64 * 1024);
     }
 }

@@ -1,4 +1,5 @@
 using PhiCrypto.Cli.Streaming;
+using PhiCrypto.Compression;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli;
@@ -19,6 +20,7 @@ internal static class EncryptCommand
           --context k=v          authenticated, unencrypted metadata; repeatable (content type, file name...)
           --frame-size SIZE      plaintext per frame, 4K..16M (default 64K)
           --recovery-key PEM     also wrap the data key to this RSA public key (RSA-OAEP-SHA-256); repeatable
+          --compress zstd|none   compress first, in zstd's seekable format (random access kept); marked in the context
           --signed               suite 0x0578: add an ECDSA P-384 signature footer
           --key-file FILE        raw 32-byte AES wrapping key (interoperates with other Encryption SDKs)
           --key-namespace NS     raw key namespace (default phicrypto)
@@ -35,11 +37,16 @@ internal static class EncryptCommand
 
     public static int Run(string[] args)
     {
-        var a = CommandArgs.Parse(args, ["-o", "--context", "--frame-size", "--workers", .. KeySource.EncryptOptions], ["--signed"]);
+        var a = CommandArgs.Parse(args, ["-o", "--context", "--frame-size", "--workers", "--compress", .. KeySource.EncryptOptions], ["--signed"]);
         if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
         long frame = CommandArgs.ParseSize(a.Value("--frame-size") ?? "64K");
         if (frame < MessageHeader.MinFrameLength || frame > MessageHeader.MaxFrameLength) throw new UsageException("--frame-size must be 4K to 16M");
-        var context = a.Pairs("--context");
+        var context = a.Value("--compress") switch
+        {
+            null or "none" => a.Pairs("--context"),
+            "zstd" => ContentEncoding.Compressed(a.Pairs("--context")),
+            _ => throw new UsageException("--compress is zstd or none"),
+        };
         using var keys = KeySource.ForEncrypt(a);
         var options = new MessageEncryptOptions
         {
@@ -51,7 +58,7 @@ internal static class EncryptCommand
         using var input = InputSource.Open(a.Input(), out long length);
         using var output = OutputTarget.Open(a.Value("-o"));
         using (var progress = ProgressBar.Create("encrypting", length))
-            MessagePipeline.Encrypt(input, output.Stream, options, StreamCommands.Pipeline(a), progress);
+            ContentEncoding.Encrypt(input, output.Stream, options, StreamCommands.Pipeline(a), progress);
         output.Commit();
         return ExitCodes.Ok;
     }

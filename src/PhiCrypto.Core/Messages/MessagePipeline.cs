@@ -52,17 +52,22 @@ public static class MessagePipeline
     }
 
     /// <summary>Decrypts the message on <paramref name="input"/> to <paramref name="output"/>; returns its authenticated header.</summary>
-    public static MessageHeader Decrypt(Stream input, Stream output, MessageDecryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
+    public static MessageHeader Decrypt(Stream input, Stream output, MessageDecryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null) =>
+        Decrypt(input, _ => output, options, pipeline, progress);
+
+    /// <summary>As above, writing to the stream <paramref name="outputFor"/> picks once the authenticated header is read.</summary>
+    public static MessageHeader Decrypt(Stream input, Func<MessageHeader, Stream> outputFor, MessageDecryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
     {
-        if (!options.VerifySignatureFirst) return DecryptCore(input, output, options, pipeline, progress);
+        if (!options.VerifySignatureFirst) return DecryptCore(input, outputFor, options, pipeline, progress);
         var verified = MessageSpool.VerifiedFirst(input, options);
-        try { return DecryptCore(verified, output, options, pipeline, progress); }
+        try { return DecryptCore(verified, outputFor, options, pipeline, progress); }
         finally { if (!ReferenceEquals(verified, input)) verified.Dispose(); }
     }
 
-    private static MessageHeader DecryptCore(Stream input, Stream output, MessageDecryptOptions options, PipelineOptions? pipeline, IProgress<long>? progress)
+    private static MessageHeader DecryptCore(Stream input, Func<MessageHeader, Stream> outputFor, MessageDecryptOptions options, PipelineOptions? pipeline, IProgress<long>? progress)
     {
         using var decryptor = MessageDecryptor.Open(input, options);
+        var output = outputFor(decryptor.Header);
         if (decryptor.Header.ContentType == ContentType.NonFramed)
         {
             var body = decryptor.ReadNonFramedBody(input, options.MaxNonFramedLength);

@@ -13,7 +13,7 @@ using System.Security.Cryptography;
 namespace PhiCrypto.Messages;
 
 /// <summary>Decrypts any plaintext byte range of a framed message by decrypting only the frames it touches.</summary>
-public sealed class SeekableMessageReader : IDisposable
+public sealed class SeekableMessageReader : IPlaintextReader
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -79,21 +79,7 @@ public sealed class SeekableMessageReader : IDisposable
     }
 
     /// <summary>Copies plaintext [start, start + count) (clipped to the end) to <paramref name="output"/>; returns bytes copied.</summary>
-    public long CopyRange(long start, long count, Stream output)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        long copied = 0;
-        var buffer = new byte[Math.Max(1, Math.Min(count, FrameLength))];
-        while (copied < count)
-        {
-            int n = Read(start + copied, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - copied)));
-            if (n == 0) break;
-            output.Write(buffer, 0, n);
-            copied += n;
-        }
-        CryptographicOperations.ZeroMemory(buffer);
-        return copied;
-    }
+    public long CopyRange(long start, long count, Stream output) => PlaintextReaderExtensions.CopyRange(this, start, count, output, FrameLength);
 
     /// <summary>The plaintext [start, start + count), clipped to the end.</summary>
     public byte[] ReadRange(long start, int count)
