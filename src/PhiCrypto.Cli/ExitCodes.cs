@@ -32,7 +32,7 @@ public static class CliErrors
             _ => ExitCodes.Failure,
         }); }
         catch (UsageException e) { return Fail(e.Message, ExitCodes.Usage); }
-        catch (ArgumentException e) { return Fail(e.Message, ExitCodes.Usage); }
+        catch (ArgumentException e) { return Fail(ErrorText.Of(e), ExitCodes.Usage); }
         catch (IOException e) { return Fail(e.Message, ExitCodes.IoError); }
         catch (UnauthorizedAccessException e) { return Fail(e.Message, ExitCodes.IoError); }
     }

@@ -1,9 +1,12 @@
+using PhiCrypto.Cli.Parsing;
+
 namespace PhiCrypto.Cli;
 
-/// <summary>The `phicrypt` command: one class per command under Commands/.</summary>
+/// <summary>The `phicrypt` command: one class per command under Commands/, their options declared here
+/// and parsed by System.CommandLine (Parsing/CommandLine.cs).</summary>
 public static class Program
 {
-    private const string Usage = """
+    internal const string Usage = """
         usage: phicrypt <command> [options]      (phicrypt <command> --help for details; phicrypt --version)
           demo        the main job on built-in sample data
           keys        init | add | list | rotate | rewrap | state | export | import | audit | signing-key
@@ -13,32 +16,34 @@ public static class Program
           backup      pg_dump -> compress -> encrypt -> file, parts or S3
           restore     decrypt -> pg_restore
           verify      check a backup end to end without restoring
+          completion  bash | zsh: a shell completion script (source <(phicrypt completion bash))
+        Sizes: bytes, or a number with K, M, G, T or KiB, MiB, GiB, TiB (binary units), in every option.
+        Repeated options: those documented as repeatable collect every value; any other given twice is an error.
+        Exit code 2 for every usage error.
         """;
 
-    /// <summary>The informational version the build stamped (version and commit), else the assembly version.</summary>
-    private static string Version =>
-        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
-        ?? typeof(Program).Assembly.GetName().Version?.ToString() ?? "unknown";
+    public static int Main(string[] args) => CommandLine.Run(Commands(), args);
 
-    public static int Main(string[] args)
-    {
-        if (args.Length == 0) { Console.Error.WriteLine(Usage); return ExitCodes.Usage; }
-        if (args[0] is "-h" or "--help" or "help") { Console.Out.WriteLine(Usage); return ExitCodes.Ok; }
-        if (args[0] is "--version" or "version") { Console.Out.WriteLine($"phicrypt {Version}"); return ExitCodes.Ok; }
-        Func<string[], int>? command = args[0] switch
-        {
-            "demo" => DemoCommand.Run,
-            "keys" => KeysCommand.Run,
-            "encrypt" => EncryptCommand.Run,
-            "decrypt" => DecryptCommand.Run,
-            "inspect" => InspectCommand.Run,
-            "backup" => BackupCommand.Run,
-            "restore" => RestoreCommand.Run,
-            "verify" => VerifyCommand.Run,
-            _ => null,
-        };
-        if (command is null) { Console.Error.WriteLine($"phicrypt: unknown command '{args[0]}'"); return ExitCodes.Usage; }
-        return CliErrors.Guard(() => command(args[1..]));
-    }
+    private static Verb[] Commands() =>
+    [
+        new Verb("demo", DemoCommand.Help).Flags("--no-file").Runs(DemoCommand.Run),
+        KeysCommand.Build(),
+        new Verb("encrypt", EncryptCommand.Help).Positionals().KeyringOptions()
+            .Options("--output|-o", "--frame-size", "--workers", "--compress", "--key-file", "--key-namespace", "--key-name", "--purpose")
+            .Repeatable("--context", "--recovery-key").Flags("--signed").Runs(EncryptCommand.Run),
+        new Verb("decrypt", DecryptCommand.Help).Positionals().KeyringOptions()
+            .Options("--output|-o", "--range", "--workers", "--key-file", "--key-namespace", "--key-name", "--purpose", "--recovery-private-key")
+            .Repeatable("--expect-context").Flags("--allow-legacy", "--verify-first", "--compressed").Runs(DecryptCommand.Run),
+        new Verb("inspect", InspectCommand.Help).Positionals().Flags("--json").Runs(InspectCommand.Run),
+        new Verb("backup", BackupCommand.Usage).KeyringOptions()
+            .Options("--pg", "--output|-o", "--pg-dump-args", "--split", "--compress", "--key-file", "--key-name", "--purpose")
+            .Repeatable("--recovery-key|--recovery-private-key").Flags("--stdin", "--json").Runs(BackupCommand.Run),
+        new Verb("restore", RestoreCommand.Usage).Positionals().KeyringOptions()
+            .Options("--pg", "--pg-restore-args", "--key-file", "--key-name", "--purpose", "--verify-key")
+            .Repeatable("--recovery-key|--recovery-private-key").Flags("--allow-unsigned", "--json").Runs(RestoreCommand.Run),
+        new Verb("verify", VerifyCommand.Usage).Positionals().KeyringOptions()
+            .Options("--key-file", "--key-name", "--purpose", "--verify-key")
+            .Repeatable("--recovery-key|--recovery-private-key").Flags("--allow-unsigned", "--json").Runs(VerifyCommand.Run),
+        new Verb("completion", Completion.Help).Positionals().Runs(Completion.Run),
+    ];
 }

@@ -66,3 +66,23 @@ public sealed class CryptoProviderException : PhiCryptoException
             ? new AuthenticationFailedException()
             : new CryptoProviderException($"the cryptographic provider failed: {e.Message}", e);
 }
+
+/// <summary>What an argument error says to a person: its own text, without the runtime's parameter
+/// suffix. That suffix is " (Parameter 'dek')" normally, and under NativeAOT with UseSystemResourceKeys
+/// (libphicrypto) the bare resource key " Arg_ParamName_Name, dek" (and "ArgumentOutOfRange_..." for the value).</summary>
+public static class ErrorText
+{
+    private static readonly string[] Markers = [" (Parameter '", " Arg_ParamName_Name", " ArgumentOutOfRange_", "\nActual value was"];
+
+    public static string Of(ArgumentException e)
+    {
+        string text = e.Message;
+        if (e.ParamName is null) return text;
+        foreach (var marker in Markers)
+        {
+            int at = text.IndexOf(marker, StringComparison.Ordinal);
+            if (at > 0) text = text[..at];
+        }
+        return text;
+    }
+}

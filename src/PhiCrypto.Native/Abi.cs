@@ -43,12 +43,8 @@ internal static class Abi
         return (int)status;
     }
 
-    // "... (Parameter 'x')" is noise to a C or Python caller.
-    private static string WithoutParamName(ArgumentException e)
-    {
-        string suffix = $" (Parameter '{e.ParamName}')";
-        return e.ParamName is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
-    }
+    // "... (Parameter 'x')", or its resource key in this build, is noise to a C or Python caller.
+    private static string WithoutParamName(ArgumentException e) => ErrorText.Of(e);
 
     internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }

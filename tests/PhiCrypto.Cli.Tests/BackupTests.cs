@@ -55,6 +55,25 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         Assert.Contains(signature.GetProperty("fingerprint").GetString()!, verify.Stdout);
         AssertOk(Run($"verify {file}"));   // with the keyring: its backup-signing key verifies, its backups key decrypts
         RestoreAndCompare(file);
+
+        // --json: the one report style (snake_case, version and report first)
+        var json = RunWithoutKeyring($"verify {file} {Dr} --json");
+        AssertOk(json);
+        var report = JsonDocument.Parse(json.Stdout).RootElement;
+        Assert.Equal(1, report.GetProperty("version").GetInt32());
+        Assert.Equal("verify", report.GetProperty("report").GetString());
+        Assert.Equal(manifest.GetProperty("backupId").GetString(), report.GetProperty("backup_id").GetString());
+        Assert.Equal(manifest.GetProperty("dumpBytes").GetInt64(), report.GetProperty("checked_dump_bytes").GetInt64());
+        Assert.Equal("backup-signing/v1", report.GetProperty("signature").GetProperty("key_name").GetString());
+        var db = services.NewDatabase();
+        var restore = RunWithoutKeyring($"restore {file} --pg \"{services.ConnInfo(db)}\" {Dr} --json");
+        AssertOk(restore);
+        Assert.Equal("restore", JsonDocument.Parse(restore.Stdout).RootElement.GetProperty("report").GetString());
+        var again = Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file}.2 --json");
+        AssertOk(again);
+        var made = JsonDocument.Parse(again.Stdout).RootElement;
+        Assert.Equal("backup", made.GetProperty("report").GetString());
+        Assert.Equal(new FileInfo(file + ".2").Length, made.GetProperty("encrypted_bytes").GetInt64());
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class KeysCommandTests : IDisposable
         var doc = JsonNode.Parse(list.Stdout)!;
         var files = doc["keys"]!.AsArray().Where(k => (string?)k!["purpose"] == "files").Select(k => ((uint)k!["version"]!, (string)k!["state"]!)).ToList();
         Assert.Equal([(1u, "deactivated"), (2u, "active")], files);
-        Assert.Equal("env:PHICRYPTO_MASTER_KEY", (string?)doc["kekId"]);
+        Assert.Equal("env:PHICRYPTO_MASTER_KEY", (string?)doc["kek_id"]);
         Assert.DoesNotContain("wrapped", list.Stdout);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyringPath));
     }
@@ -125,11 +125,11 @@ public sealed class KeysCommandTests : IDisposable
     public void Init_without_purposes_creates_files_and_backups_and_rotate_of_an_unknown_purpose_names_the_known_ones()
     {
         Ok(Keys("init"));
-        var keys = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.AsArray().Select(k => (string)k!["keyName"]!).ToList();
+        var keys = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.AsArray().Select(k => (string)k!["key_name"]!).ToList();
         Assert.Equal(["backup-signing/v1", "backups/v1", "files/v1"], keys);
         var typo = Keys("rotate flies");
         OneLineError(typo, 4);
-        Assert.Contains("backups, files", typo.Stderr);
+        Assert.Contains("backup-signing, backups, files", typo.Stderr);
         Ok(Keys("add flies"));
         Ok(Keys("rotate flies"));
     }
@@ -210,7 +210,7 @@ public sealed class KeysCommandTests : IDisposable
             Ok(imported);
             Assert.Contains("imported 3", imported.Stdout);
             var after = JsonNode.Parse(Keys("list --json", env).Stdout)!["keys"]!.AsArray();
-            Assert.Equal(["backups/v1:active", "files/v1:deactivated", "files/v2:active"], after.Select(k => $"{k!["keyName"]}:{k["state"]}"));
+            Assert.Equal(["backups/v1:active", "files/v1:deactivated", "files/v2:active"], after.Select(k => $"{k!["key_name"]}:{k["state"]}"));
             Ok(Keys("audit --verify", env));
         }
         Assert.Contains("export", Keys("audit").Stdout);

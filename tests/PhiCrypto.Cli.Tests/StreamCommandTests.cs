@@ -92,14 +92,17 @@ public class StreamCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("version").GetInt32());          // the report layout
+        Assert.Equal("inspect", root.GetProperty("report").GetString());
+        Assert.Equal(2, root.GetProperty("message_version").GetInt32());
         Assert.Equal("0x0578", root.GetProperty("suite").GetString());
-        Assert.Equal(32768, root.GetProperty("frameLength").GetInt32());
-        Assert.Equal(3, root.GetProperty("frameCount").GetInt32());
-        Assert.Equal(70_000, root.GetProperty("plaintextLength").GetInt64());
-        Assert.Equal("files/v3", root.GetProperty("encryptedDataKeys")[0].GetProperty("keyName").GetString());
-        Assert.Equal("files", root.GetProperty("encryptedDataKeys")[0].GetProperty("purpose").GetString());
-        Assert.Equal(3, root.GetProperty("encryptedDataKeys")[0].GetProperty("keyVersion").GetInt32());
-        Assert.Equal("scan.dcm", root.GetProperty("encryptionContext").GetProperty("file").GetString());
+        Assert.Equal(32768, root.GetProperty("frame_length").GetInt32());
+        Assert.Equal(3, root.GetProperty("frame_count").GetInt32());
+        Assert.Equal(70_000, root.GetProperty("plaintext_length").GetInt64());
+        Assert.Equal("files/v3", root.GetProperty("encrypted_data_keys")[0].GetProperty("key_name").GetString());
+        Assert.Equal("files", root.GetProperty("encrypted_data_keys")[0].GetProperty("purpose").GetString());
+        Assert.Equal(3, root.GetProperty("encrypted_data_keys")[0].GetProperty("key_version").GetInt32());
+        Assert.Equal("scan.dcm", root.GetProperty("encryption_context").GetProperty("file").GetString());
         var text = d.Run("inspect in.phi");
         Assert.Contains("phicrypto / files/v3", text.Stdout);
         Assert.Contains("purpose files, version 3", text.Stdout);

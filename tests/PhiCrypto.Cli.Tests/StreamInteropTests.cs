@@ -51,7 +51,7 @@ public class StreamInteropTests
         var inspect = d.Run("inspect js.phi --json");
         using (var json = JsonDocument.Parse(inspect.Stdout))
         {
-            Assert.Equal(frame, json.RootElement.GetProperty("frameLength").GetInt32());
+            Assert.Equal(frame, json.RootElement.GetProperty("frame_length").GetInt32());
             Assert.Equal(suite == Signed, json.RootElement.GetProperty("signed").GetBoolean());
         }
         var dec = d.Run($"decrypt js.phi -o out.bin --key-file key.bin --expect-context n={length}");
@@ -69,7 +69,7 @@ public class StreamInteropTests
         d.WriteRandom("in.bin", 50_000);
         d.EncryptWithRecoveryKey("in.bin", "in.phi");
         using var json = JsonDocument.Parse(d.Run("inspect in.phi --json").Stdout);
-        string name = json.RootElement.GetProperty("encryptedDataKeys")[1].GetProperty("keyName").GetString()!;
+        string name = json.RootElement.GetProperty("encrypted_data_keys")[1].GetProperty("key_name").GetString()!;
         Node(d, "decrypt.js", "--rsa-private", d.File("rec.pem"), "--namespace", "phicrypto", "--name", name, "--in", d.File("in.phi"), "--out", d.File("out.bin"));
         Assert.Equal(File.ReadAllBytes(d.File("in.bin")), File.ReadAllBytes(d.File("out.bin")));
     }

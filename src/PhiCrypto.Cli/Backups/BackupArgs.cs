@@ -1,6 +1,7 @@
-// Command-line options of `phicrypt backup | restore | verify`, parsed in one place.
-using System.Globalization;
+// The options of `phicrypt backup | restore | verify` as one object; System.CommandLine parses them.
 using System.Text;
+using PhiCrypto.Cli.Parsing;
+using PhiCrypto.Cli.Streaming;
 
 namespace PhiCrypto.Cli.Backups;
 
@@ -16,7 +17,6 @@ internal sealed class BackupArgs
     public List<string> RecoveryKeys = [];
     public string? KeyFile;
     public string KeyName = "raw";
-    public bool Help;
     public bool FromStdin;
     /// <summary>--keyring/--kek/--passphrase-file, or null when none was given (then PHICRYPTO_KEYRING decides).</summary>
     public KeyringCli Keyring = new();
@@ -25,57 +25,43 @@ internal sealed class BackupArgs
     /// <summary>--verify-key: the pinned backup verification key (SPKI PEM), else the keyring's.</summary>
     public string? VerifyKey;
     public bool AllowUnsigned;
+    /// <summary>--json: the report as one JSON object on standard output.</summary>
+    public bool Json;
 
-    /// <summary>Parses options; <paramref name="positional"/> names the one positional argument allowed, if any.</summary>
-    public static BackupArgs Parse(string[] args, bool positional)
+    /// <summary>The options of backup, restore or verify, as the parser read them (Commands/CommandTable.cs).</summary>
+    public static BackupArgs From(CommandArgs a)
     {
-        var a = new BackupArgs();
-        var (keyring, rest) = KeyringCli.Extract(args);
-        a.Keyring = keyring;
-        a.KeyringGiven = rest.Length != args.Length;
-        args = rest;
-        for (int i = 0; i < args.Length; i++)
+        if (a.Positionals.Count > 1) throw new UsageException("expected one backup location");
+        var compress = a.Value("--compress") ?? "zstd";
+        if (compress is not ("zstd" or "none")) throw new UsageException("--compress is zstd or none");
+        return new BackupArgs
         {
-            string Next() => ++i < args.Length ? args[i] : throw new UsageException($"{args[i - 1]} needs a value");
-            switch (args[i])
-            {
-                case "-h" or "--help": a.Help = true; break;
-                case "--pg": a.Pg = Next(); break;
-                case "-o" or "--output": a.Output = Next(); break;
-                case "--pg-dump-args": a.PgDumpArgs = SplitArgs(Next()); break;
-                case "--pg-restore-args": a.PgRestoreArgs = SplitArgs(Next()); break;
-                case "--split": a.SplitBytes = ParseSize(Next()); break;
-                case "--compress":
-                    a.Compress = Next();
-                    if (a.Compress is not ("zstd" or "none")) throw new UsageException("--compress is zstd or none");
-                    break;
-                case "--recovery-key" or "--recovery-private-key": a.RecoveryKeys.Add(Next()); break;
-                case "--key-file": a.KeyFile = Next(); break;
-                case "--key-name": a.KeyName = Next(); break;
-                case "--purpose": a.Purpose = Next(); a.KeyringGiven = true; break;
-                case "--stdin": a.FromStdin = true; break;
-                case "--verify-key": a.VerifyKey = Next(); break;
-                case "--allow-unsigned": a.AllowUnsigned = true; break;
-                default:
-                    if (positional && a.Source is null && !args[i].StartsWith('-')) { a.Source = args[i]; break; }
-                    throw new UsageException($"unknown option '{args[i]}'");
-            }
-        }
-        return a;
+            Pg = a.Value("--pg"),
+            Output = a.Value("--output"),
+            Source = a.Positionals.Count == 1 ? a.Positionals[0] : null,
+            PgDumpArgs = a.Value("--pg-dump-args") is { } dump ? SplitArgs(dump) : [],
+            PgRestoreArgs = a.Value("--pg-restore-args") is { } restore ? SplitArgs(restore) : null,
+            SplitBytes = a.Value("--split") is { } split ? ParseSize(split) : 0,
+            Compress = compress,
+            RecoveryKeys = [.. a.Values("--recovery-key")],
+            KeyFile = a.Value("--key-file"),
+            KeyName = a.Value("--key-name") ?? "raw",
+            FromStdin = a.Flag("--stdin"),
+            Keyring = a.Keyring(),
+            KeyringGiven = a.Given("--keyring") || a.Given("--kek") || a.Given("--passphrase-file") || a.Given("--purpose"),
+            Purpose = a.Value("--purpose") ?? "backups",
+            VerifyKey = a.Value("--verify-key"),
+            AllowUnsigned = a.Flag("--allow-unsigned"),
+            Json = a.Flag("--json"),
+        };
     }
 
-    /// <summary>"1G", "500M", "64K" or bytes; binary units. Parts must be at least 1 MiB.</summary>
+    /// <summary>A --split size (Parsing/Sizes.cs); parts must be at least 1 MiB.</summary>
     public static long ParseSize(string text)
     {
-        long unit = char.ToUpperInvariant(text.Length > 0 ? text[^1] : ' ') switch
-        {
-            'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, 'T' => 1L << 40, _ => 1,
-        };
-        var digits = unit == 1 ? text : text[..^1];
-        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0 || n > (1L << 50) / unit)
-            throw new UsageException($"bad size '{text}': use bytes or a number with K, M, G, T");
-        if (n * unit < 1 << 20) throw new UsageException("--split parts must be at least 1M");
-        return n * unit;
+        long n = Sizes.Parse(text, "--split");
+        if (n < 1 << 20) throw new UsageException("--split parts must be at least 1M");
+        return n;
     }
 
     /// <summary>Splits "-Fc --schema 'a b'" into arguments: whitespace separates, single or double quotes group.</summary>

@@ -3,6 +3,7 @@
 // upload buffers (64 MiB): well under 200 MB whatever the dump size. Every stage must succeed (pg_dump
 // and zstd exit 0, every part written) before the manifest is written; otherwise everything this run
 // wrote is removed and the command fails.
+using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Backups;
@@ -44,7 +45,9 @@ internal static class BackupRun
         {
             var pump = zstd is null ? null : new Pump("pg_dump -> zstd", dumpOut, zstd.Stdin);
             using var writer = new PartWriter(store, args.SplitBytes);
-            long plaintext = MessagePipeline.Encrypt(zstd?.Stdout ?? dumpOut, writer, options, Pipeline);
+            long plaintext;
+            using (var progress = ProgressBar.Create("backing up", -1))
+                plaintext = MessagePipeline.Encrypt(zstd?.Stdout ?? dumpOut, writer, options, Pipeline, progress);
             // Exit statuses before the parts are final: a failed dump ends its output early, and
             // that truncated output encrypts into a perfectly valid message.
             pump?.Join();

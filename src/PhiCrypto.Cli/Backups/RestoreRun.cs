@@ -7,6 +7,7 @@
 // [zstd -d] -> pg_restore (custom, tar) or `psql -X -v ON_ERROR_STOP=1` (plain, signed only), or, for
 // verify, a counter. A part found damaged midway fails the command after the frames before it were
 // restored, so the runbook restores into a fresh database and runs `phicrypt verify` first.
+using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Messages;
 using PhiCrypto.IO;
 
@@ -25,7 +26,7 @@ internal static class RestoreRun
             ? ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + args.Pg, "-f", "-"]
             : ["pg_restore", "--exit-on-error", .. args.PgRestoreArgs ?? [], "--dbname=" + args.Pg];
         using var target = ChildProcess.Start(command[0], command[1..], pipeStdin: true, pipeStdout: false);
-        try { Run(backup, target.Stdin); }
+        try { Run(backup, target.Stdin, "restoring"); }
         catch (IOException)
         {
             // The restore tool failed first and its stdin broke: its exit status and stderr say why.
@@ -48,7 +49,7 @@ internal static class RestoreRun
         using var backup = CheckedBackup.Open(args);
         var manifest = backup.Manifest;
         var sink = new DumpCheckStream();
-        Run(backup, sink);
+        Run(backup, sink, "verifying");
         if (sink.Bytes != manifest.DumpBytes)
             throw new BackupFailedException($"the backup decrypts to {sink.Bytes} bytes of dump, the manifest says {manifest.DumpBytes}");
         if (manifest.DumpFormat == "custom" && !sink.StartsWithCustomMagic)
@@ -57,7 +58,7 @@ internal static class RestoreRun
     }
 
     /// <summary>Decrypts (and decompresses) the backup into <paramref name="output"/>, which it closes.</summary>
-    private static void Run(CheckedBackup backup, Stream output)
+    private static void Run(CheckedBackup backup, Stream output, string verb)
     {
         var manifest = backup.Manifest;
         var options = new MessageDecryptOptions
@@ -71,7 +72,11 @@ internal static class RestoreRun
         try
         {
             var decryptedTo = unzstd?.Stdin ?? output;
-            try { MessagePipeline.Decrypt(backup.Message, decryptedTo, options, Pipeline); }
+            try
+            {
+                using var progress = ProgressBar.Create(verb, manifest.EncryptedBytes);
+                MessagePipeline.Decrypt(backup.Message, decryptedTo, options, Pipeline, progress);
+            }
             catch (PhiCryptoException e) when (e is not BackupFailedException && backup.Parts.CurrentPart is { } part)
             {
                 // Name the part, so the operator knows which copy to fetch again.

@@ -1,4 +1,6 @@
 using PhiCrypto.Cli.Backups;
+using PhiCrypto.Cli.Reports;
+using PhiCrypto.Cli.Streaming;
 
 namespace PhiCrypto.Cli;
 
@@ -20,17 +22,18 @@ internal static class BackupCommand
           --key-file FILE        wrap the backup's data key under this raw 32-byte AES key
           --key-name NAME        the key name recorded for --key-file (default "raw")
           --recovery-key PUB.pem wrap the backup's data key to this RSA public key (repeatable)
+          --json                 also print the report as one JSON object on standard output
           --stdin                encrypt a dump read from stdin instead of running pg_dump (e.g. from
                                  pg_dumpall; give its format with --pg-dump-args "--format=plain")
         The manifest is written last, only when pg_dump, zstd and every part succeeded; on any failure
         nothing is left behind and the exit status is non-zero.
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs c)
     {
-        var a = BackupArgs.Parse(args, positional: false);
-        if (a.Help) { Console.WriteLine(Usage); return ExitCodes.Ok; }
+        var a = BackupArgs.From(c);
         var m = BackupRun.Run(a);
+        if (a.Json) BackupReport.Write("backup", m);
         Console.Error.WriteLine($"backup {m.BackupId}: {m.DumpBytes} dump bytes -> {m.EncryptedBytes} encrypted bytes in {m.Parts.Count} part(s), {(m.Completed - m.Created).TotalSeconds:F1} s; signed by {m.Signature!.KeyName} ({m.Signature.Fingerprint})");
         return ExitCodes.Ok;
     }

@@ -1,3 +1,4 @@
+using PhiCrypto.Cli.Parsing;
 using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Compression;
 using PhiCrypto.Messages;
@@ -7,7 +8,7 @@ namespace PhiCrypto.Cli;
 /// <summary>`phicrypt decrypt`: a message back to plaintext, whole or a byte range.</summary>
 internal static class DecryptCommand
 {
-    private const string Help = """
+    public const string Help = """
         usage: phicrypt decrypt [IN|-] [-o OUT|-] [options]
 
         Decrypts an AWS Encryption SDK message (format v2; v1 with --allow-legacy; raw AES or RSA keys, signed or not).
@@ -45,10 +46,8 @@ internal static class DecryptCommand
                     6 policy (e.g. context mismatch), 7 I/O, 1 other
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs a)
     {
-        var a = CommandArgs.Parse(args, ["-o", "--range", "--expect-context", "--workers", .. KeySource.DecryptOptions], ["--allow-legacy", "--verify-first", "--compressed"]);
-        if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
         var expected = a.Pairs("--expect-context");
         var range = a.Value("--range");
         string inputPath = a.Input();
@@ -62,7 +61,7 @@ internal static class DecryptCommand
             VerifySignatureFirst = a.Flag("--verify-first"),
         };
         using var input = InputSource.Open(inputPath, out long length);
-        using var output = OutputTarget.Open(a.Value("-o"));
+        using var output = OutputTarget.Open(a.Value("--output"));
         if (range is not null) DecryptRange(input, output.Stream, options, range, !a.Flag("--compressed"));
         else
         {
@@ -77,8 +76,8 @@ internal static class DecryptCommand
     {
         int dash = range.IndexOf('-');
         if (dash <= 0) throw new UsageException("--range expects START-END (bytes, END inclusive, may be empty)");
-        long start = CommandArgs.ParseSize(range[..dash]);
-        long end = dash == range.Length - 1 ? long.MaxValue - 1 : CommandArgs.ParseSize(range[(dash + 1)..]);
+        long start = Sizes.Parse(range[..dash], "--range");
+        long end = dash == range.Length - 1 ? long.MaxValue - 1 : Sizes.Parse(range[(dash + 1)..], "--range");
         if (end < start) throw new UsageException("--range END is before START");
         using var reader = ContentEncoding.OpenRange(input, options, decompress, leaveOpen: true);
         if (start > reader.PlaintextLength) throw new UsageException($"--range starts after the end of the plaintext ({reader.PlaintextLength} bytes)");

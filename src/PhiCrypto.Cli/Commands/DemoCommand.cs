@@ -8,21 +8,19 @@ namespace PhiCrypto.Cli;
 /// and leaves nothing behind: keys live in memory or in a temporary folder.</summary>
 internal static class DemoCommand
 {
-    private const string Help = """
+    public const string Help = """
         usage: phicrypt demo [--no-file]
           Field encryption of sample patients (both modes, search, tampering), key management
           (init, rotate, search across versions, KEK rotation, audit), and a 500 MB document streamed
           through encryption with a random range read and inspect. --no-file skips the document part.
         """;
 
-    public static int Run(string[] args)
+    public static int Run(Streaming.CommandArgs a)
     {
-        if (args is ["--help" or "-h", ..]) { Console.WriteLine(Help); return ExitCodes.Ok; }
-        if (args.Any(a => a != "--no-file")) throw new UsageException($"demo: unknown option '{args.First(a => a != "--no-file")}'");
         Console.WriteLine($"PhiCryptoCore demo (GCM backend: {CryptoPolicy.DefaultAeadBackend}, FIPS mode: {CryptoPolicy.FipsMode})");
         FieldsDemo.Run();
         KeysDemo.Show(Console.Out);
-        if (!args.Contains("--no-file"))
+        if (!a.Flag("--no-file"))
         {
             var dir = Directory.CreateTempSubdirectory("phicrypt-demo-").FullName;
             try

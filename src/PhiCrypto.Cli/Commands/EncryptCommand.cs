@@ -7,7 +7,7 @@ namespace PhiCrypto.Cli;
 /// <summary>`phicrypt encrypt`: a file or stream into an AWS Encryption SDK message (docs/message-format.md).</summary>
 internal static class EncryptCommand
 {
-    private const string Help = """
+    public const string Help = """
         usage: phicrypt encrypt [IN|-] [-o OUT|-] [options]
 
         Encrypts IN (default: standard input) into an AWS Encryption SDK message, format v2, suite 0x0478
@@ -35,11 +35,9 @@ internal static class EncryptCommand
         exit codes: 0 ok, 2 usage, 4 key not found, 6 policy, 7 I/O, 1 other
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs a)
     {
-        var a = CommandArgs.Parse(args, ["-o", "--context", "--frame-size", "--workers", "--compress", .. KeySource.EncryptOptions], ["--signed"]);
-        if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
-        long frame = CommandArgs.ParseSize(a.Value("--frame-size") ?? "64K");
+        long frame = a.Size("--frame-size", 64 * 1024);
         if (frame < MessageHeader.MinFrameLength || frame > MessageHeader.MaxFrameLength) throw new UsageException("--frame-size must be 4K to 16M");
         var context = a.Value("--compress") switch
         {
@@ -56,7 +54,7 @@ internal static class EncryptCommand
             EncryptionContext = context,
         };
         using var input = InputSource.Open(a.Input(), out long length);
-        using var output = OutputTarget.Open(a.Value("-o"));
+        using var output = OutputTarget.Open(a.Value("--output"));
         using (var progress = ProgressBar.Create("encrypting", length))
             ContentEncoding.Encrypt(input, output.Stream, options, StreamCommands.Pipeline(a), progress);
         output.Commit();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PhiCrypto.Cli.Reports;
 using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Messages;
 
@@ -7,7 +8,7 @@ namespace PhiCrypto.Cli;
 /// <summary>`phicrypt inspect`: what a message says about itself, read without any key.</summary>
 internal static class InspectCommand
 {
-    private const string Help = """
+    public const string Help = """
         usage: phicrypt inspect FILE|- [--json]
 
         Shows a message's header without a key: format version, algorithm suite, frame length, encrypted
@@ -19,14 +20,12 @@ internal static class InspectCommand
         exit codes: 0 ok, 2 usage, 5 malformed message, 7 I/O, 1 other
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs a)
     {
-        var a = CommandArgs.Parse(args, [], ["--json"]);
-        if (a.Help) { Console.Out.Write(Help); return ExitCodes.Ok; }
         if (a.Positionals.Count != 1) throw new UsageException("inspect expects one FILE (or - for standard input)");
         using var input = InputSource.Open(a.Positionals[0], out _);
         var d = MessageInspector.Describe(input);
-        if (a.Flag("--json")) Console.Out.WriteLine(ToJson(d));
+        if (a.Flag("--json")) JsonReport.Write("inspect", w => WriteJson(w, d));
         else Console.Out.Write(ToText(d));
         return ExitCodes.Ok;
     }
@@ -62,46 +61,41 @@ internal static class InspectCommand
         return w.ToString();
     }
 
-    private static string ToJson(MessageDescription d)
+    private static void WriteJson(Utf8JsonWriter j, MessageDescription d)
     {
         var h = d.Header;
-        using var buffer = new MemoryStream();
-        using (var j = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            j.WriteStartObject();
-            j.WriteNumber("version", h.Version);
+            j.WriteNumber("message_version", h.Version);
             j.WriteString("suite", $"0x{h.Suite.Id:X4}");
-            j.WriteString("suiteName", h.Suite.Name);
+            j.WriteString("suite_name", h.Suite.Name);
             j.WriteBoolean("signed", h.Suite.IsSigned);
-            j.WriteBoolean("keyCommitment", h.Suite.Commits);
-            j.WriteString("messageId", Convert.ToHexStringLower(h.MessageId));
+            j.WriteBoolean("key_commitment", h.Suite.Commits);
+            j.WriteString("message_id", Convert.ToHexStringLower(h.MessageId));
             j.WriteBoolean("framed", h.ContentType == ContentType.Framed);
-            j.WriteNumber("frameLength", h.FrameLength);
-            j.WriteNumber("frameCount", d.FrameCount);
-            j.WriteNumber("plaintextLength", d.PlaintextLength);
-            j.WriteNumber("headerLength", h.Length);
-            j.WriteStartArray("encryptedDataKeys");
+            j.WriteNumber("frame_length", h.FrameLength);
+            j.WriteNumber("frame_count", d.FrameCount);
+            j.WriteNumber("plaintext_length", d.PlaintextLength);
+            j.WriteNumber("header_length", h.Length);
+            j.WriteStartArray("encrypted_data_keys");
             foreach (var (ns, name, kind, bytes) in Keys(h))
             {
                 j.WriteStartObject();
-                j.WriteString("keyNamespace", ns);
-                j.WriteString("keyName", name);
+                j.WriteString("key_namespace", ns);
+                j.WriteString("key_name", name);
                 j.WriteString("form", kind);
                 if (PurposeVersion(name) is var (purpose, version))
                 {
                     j.WriteString("purpose", purpose);
-                    j.WriteNumber("keyVersion", version);
+                    j.WriteNumber("key_version", version);
                 }
-                j.WriteNumber("ciphertextLength", bytes);
+                j.WriteNumber("ciphertext_length", bytes);
                 j.WriteEndObject();
             }
             j.WriteEndArray();
-            j.WriteStartObject("encryptionContext");
+            j.WriteStartObject("encryption_context");
             foreach (var (k, v) in h.EncryptionContext.OrderBy(p => p.Key, StringComparer.Ordinal)) j.WriteString(k, v);
             j.WriteEndObject();
             j.WriteBoolean("authenticated", false);
-            j.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

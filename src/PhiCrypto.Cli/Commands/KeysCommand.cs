@@ -1,5 +1,7 @@
 // `phicrypt keys`: init | add | list | rotate | rewrap | state | export | import | audit | signing-key. One line on stderr and a
 // documented exit code on failure; --json for scripts; --help everywhere. See docs/key-management.md.
+using PhiCrypto.Cli.Parsing;
+using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -36,25 +38,21 @@ internal static class KeysCommand
                     5 malformed data, 6 policy (invalid transition, destroy without --force), 7 I/O, 8 wrong KEK
         """;
 
-    public static int Run(string[] args)
+    /// <summary>`keys` and its subcommands, each with the keyring options.</summary>
+    public static Verb Build()
     {
-        if (args.Length == 0) return CliErrors.Fail("keys: missing subcommand (phicrypt keys --help)", ExitCodes.Usage);
-        if (args[0] is "-h" or "--help" or "help") { Console.Out.Write(Usage); return ExitCodes.Ok; }
-        var (cli, rest) = KeyringCli.Extract(args[1..]);
-        if (rest.Contains("--help") || rest.Contains("-h")) { Console.Out.Write(Usage); return ExitCodes.Ok; }
-        return args[0] switch
-        {
-            "init" => KeysInit.Run(cli, rest),
-            "list" => KeysList.Run(cli, rest),
-            "add" => KeysLifecycle.Add(cli, rest),
-            "rotate" => KeysLifecycle.Rotate(cli, rest),
-            "rewrap" => KeysLifecycle.Rewrap(cli, rest),
-            "state" => KeysLifecycle.State(cli, rest),
-            "export" => KeysRecovery.Export(cli, rest),
-            "import" => KeysRecovery.Import(cli, rest),
-            "audit" => KeysAudit.Run(cli, rest),
-            "signing-key" => KeysSigningKeyCommand.Run(cli, rest),
-            _ => CliErrors.Fail($"keys: unknown subcommand '{args[0]}'", ExitCodes.Usage),
-        };
+        static Verb Sub(string name, Func<KeyringCli, CommandArgs, int> run) =>
+            new Verb(name, Usage).KeyringOptions().Positionals().Runs(a => run(a.Keyring(), a));
+        return new Verb("keys", Usage)
+            .Add(Sub("init", KeysInit.Run).Repeatable("--purpose").Options("--kdf").Flags("--json", "--no-default-purposes"))
+            .Add(Sub("add", KeysLifecycle.Add))
+            .Add(Sub("list", KeysList.Run).Flags("--json"))
+            .Add(Sub("rotate", KeysLifecycle.Rotate).Options("--reason").Flags("--pre-active", "--json"))
+            .Add(Sub("rewrap", KeysLifecycle.Rewrap).Options("--new-kek", "--new-passphrase-file", "--kdf"))
+            .Add(Sub("state", KeysLifecycle.State).Options("--reason").Flags("--force"))
+            .Add(Sub("export", KeysRecovery.Export).Repeatable("--recovery-key").Options("--recovery-passphrase-file", "--output|-o").Flags("--recovery-passphrase"))
+            .Add(Sub("import", KeysRecovery.Import).Options("--recovery-private-key", "--recovery-passphrase-file", "--source-kek").Flags("--recovery-passphrase", "--init"))
+            .Add(Sub("audit", KeysAudit.Run).Options("--expect-head").Flags("--verify", "--json", "--head"))
+            .Add(Sub("signing-key", KeysSigningKeyCommand.Run).Options("--output|-o"));
     }
 }

@@ -9,11 +9,10 @@ internal static class KeysSigningKeyCommand
 {
     public const string Usage = "phicrypt keys signing-key [-o FILE]";
 
-    public static int Run(KeyringCli cli, string[] rest)
+    public static int Run(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, ["-o", "--output"], []);
         a.Expect(0, Usage);
-        var output = a.One("-o") ?? a.One("--output");
+        var output = a.Value("--output");
         using var keyring = cli.OpenKeyring();
         using var key = BackupSignature.OpenSigningKey(keyring);
         var pem = key.VerificationKey.ToPem() + "\n";

@@ -1,4 +1,6 @@
 using PhiCrypto.Cli.Backups;
+using PhiCrypto.Cli.Reports;
+using PhiCrypto.Cli.Streaming;
 
 namespace PhiCrypto.Cli;
 
@@ -14,6 +16,7 @@ internal static class RestoreCommand
           --pg-restore-args "..."  extra pg_restore arguments (it always gets --exit-on-error)
           --verify-key PUB.pem     the pinned backup verification key (disaster-recovery kit); without it,
                                    the keyring's backup-signing key (the keyring must then be given)
+          --json                   also print the report as one JSON object on standard output
           --allow-unsigned         restore a backup made before signed backups (loud; never a plain dump)
         Nothing starts before the manifest's signature, the message header's signed digest and the
         parts' lengths are checked; plain-format dumps go to `psql -X -v ON_ERROR_STOP=1`, signed only.
@@ -22,11 +25,11 @@ internal static class RestoreCommand
         restore with a non-zero status, after what came before it was restored.
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs c)
     {
-        var a = BackupArgs.Parse(args, positional: true);
-        if (a.Help) { Console.WriteLine(Usage); return ExitCodes.Ok; }
+        var a = BackupArgs.From(c);
         var m = RestoreRun.Restore(a);
+        if (a.Json) BackupReport.Write("restore", m);
         Console.Error.WriteLine($"restored backup {m.BackupId} ({m.DumpBytes} dump bytes, {m.Parts.Count} part(s))");
         return ExitCodes.Ok;
     }

@@ -1,4 +1,6 @@
 using PhiCrypto.Cli.Backups;
+using PhiCrypto.Cli.Reports;
+using PhiCrypto.Cli.Streaming;
 
 namespace PhiCrypto.Cli;
 
@@ -12,14 +14,15 @@ internal static class VerifyCommand
           keyring's backup-signing key), every part's length and SHA-256, the message header and whole
           message against their signed digests, unwraps the data key, authenticates every frame,
           decompresses, and compares the dump's length with the manifest. Exit 0 only if all hold.
+          --json                 print the report as one JSON object on standard output instead of the "ok" line
           --allow-unsigned       read a backup made before signed backups (warns; never for plain dumps)
         """;
 
-    public static int Run(string[] args)
+    public static int Run(CommandArgs c)
     {
-        var a = BackupArgs.Parse(args, positional: true);
-        if (a.Help) { Console.WriteLine(Usage); return ExitCodes.Ok; }
+        var a = BackupArgs.From(c);
         var (m, bytes, origin) = RestoreRun.Verify(a);
+        if (a.Json) { BackupReport.Write("verify", m, origin, bytes); return ExitCodes.Ok; }
         Console.WriteLine($"ok: backup {m.BackupId} from {m.Created:u}, {m.Parts.Count} part(s), {m.EncryptedBytes} encrypted bytes, {bytes} dump bytes; {origin}");
         return ExitCodes.Ok;
     }

@@ -25,34 +25,6 @@ public sealed class KeyringCli
     public string? Kek { get; set; }
     public string? PassphraseFile { get; set; }
 
-    /// <summary>Takes the keyring options out of <paramref name="args"/>; returns them and the remaining arguments.</summary>
-    public static (KeyringCli Options, string[] Remaining) Extract(string[] args)
-    {
-        var o = new KeyringCli();
-        var rest = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--keyring": o.Keyring = Value(args, ref i); break;
-                case "--kek": o.Kek = Value(args, ref i); break;
-                case "--passphrase-file": o.PassphraseFile = Value(args, ref i); break;
-                default:
-                    if (args[i].StartsWith("--keyring=", StringComparison.Ordinal)) o.Keyring = args[i]["--keyring=".Length..];
-                    else if (args[i].StartsWith("--kek=", StringComparison.Ordinal)) o.Kek = args[i]["--kek=".Length..];
-                    else rest.Add(args[i]);
-                    break;
-            }
-        }
-        return (o, [.. rest]);
-    }
-
-    internal static string Value(string[] args, ref int i)
-    {
-        if (i + 1 >= args.Length) throw new UsageException($"{args[i]} needs a value");
-        return args[++i];
-    }
-
     public string Location => KeyringLocator.ResolveLocation(Keyring);
 
     public static string DefaultPath => KeyringLocator.DefaultPath;

@@ -2,17 +2,17 @@
 // the check of their keyed chain. --head prints the chain's head, the anchor to copy to WORM storage or
 // syslog; --expect-head fails (exit 3) when the store no longer contains that event: it was rolled back.
 using System.Text.Json;
+using PhiCrypto.Cli.Reports;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
 
 internal static class KeysAudit
 {
-    public static int Run(KeyringCli cli, string[] rest)
+    public static int Run(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, ["--expect-head"], ["--verify", "--json", "--head"]);
         a.Expect(0, "phicrypt keys audit [--verify] [--json] [--head] [--expect-head SEQ:MAC]");
-        var anchor = a.One("--expect-head") is { } text ? ParseHead(text) : null;
+        var anchor = a.Value("--expect-head") is { } text ? ParseHead(text) : null;
         using var keyring = cli.OpenKeyring();
         if (anchor is not null) keyring.CheckAuditHead(anchor);
         if (a.Flag("--head")) { Console.Out.WriteLine(keyring.AuditHead.ToString()); return ExitCodes.Ok; }
@@ -49,19 +49,15 @@ internal static class KeysAudit
 
     private static void WriteJson(IReadOnlyList<AuditEvent> events, AuditVerification check)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        JsonReport.Write("keys audit", w =>
         {
-            w.WriteStartObject();
             w.WriteBoolean("valid", check.IsValid);
             w.WriteString("message", check.Message);
-            if (check.BrokenAtSequence is { } s) w.WriteNumber("brokenAtSequence", s);
+            if (check.BrokenAtSequence is { } s) w.WriteNumber("broken_at_sequence", s);
             w.WriteString("head", Convert.ToHexStringLower(check.HeadHash));
             w.WriteStartArray("events");
             foreach (var e in events) KeyringJson.WriteAudit(w, e);
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
+        });
     }
 }

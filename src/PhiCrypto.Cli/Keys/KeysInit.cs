@@ -7,16 +7,15 @@ namespace PhiCrypto.Cli;
 
 internal static class KeysInit
 {
-    public static int Run(KeyringCli cli, string[] rest)
+    public static int Run(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, ["--purpose", "--kdf"], ["--json", "--no-default-purposes"]);
         a.Expect(0, "phicrypt keys init [--purpose P]... [--no-default-purposes] [--kdf pbkdf2-sha256|argon2id]");
-        var given = a.All("--purpose");
+        var given = a.Values("--purpose");
         var purposes = (given.Count > 0 || a.Flag("--no-default-purposes") ? given : Keyring.DefaultPurposes).Distinct().ToArray();
         foreach (var p in purposes) KeyNames.CheckPurpose(p, "--purpose");
         var store = cli.OpenStore();
         // fresh KDF parameters (a new salt), never ones read from the store
-        var kek = KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));
+        var kek = KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable, a.Value("--kdf"));
         using var keyring = Keyring.Create(store, kek, new KeyringOptions { DisposeStore = true }, purposes);
         Console.Out.WriteLine($"initialized keyring {keyring.StoreLocation} under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
         foreach (var p in purposes) Console.Out.WriteLine($"  {p}: v1 active");

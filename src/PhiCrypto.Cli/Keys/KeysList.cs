@@ -1,14 +1,14 @@
 // `phicrypt keys list [--json]`: every version with its state and timestamps; never key bytes.
 using System.Text.Json;
+using PhiCrypto.Cli.Reports;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
 
 internal static class KeysList
 {
-    public static int Run(KeyringCli cli, string[] rest)
+    public static int Run(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, [], ["--json"]);
         a.Expect(0, "phicrypt keys list [--json]");
         using var keyring = cli.OpenKeyring();
         if (a.Flag("--json")) WriteJson(keyring);
@@ -28,40 +28,32 @@ internal static class KeysList
 
     private static void WriteJson(Keyring k)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        JsonReport.Write("keys list", w =>
         {
-            w.WriteStartObject();
             w.WriteString("keyring", k.StoreLocation);
-            w.WriteString("kekId", k.KekId);
-            w.WriteString("kekCheckValue", k.KekCheckValue);
+            w.WriteString("kek_id", k.KekId);
+            w.WriteString("kek_check_value", k.KekCheckValue);
             w.WriteStartArray("keys");
             foreach (var r in k.Records)
             {
                 w.WriteStartObject();
                 w.WriteString("purpose", r.Purpose);
                 w.WriteNumber("version", r.Version);
-                w.WriteString("keyName", r.KeyName);
+                w.WriteString("key_name", r.KeyName);
                 w.WriteString("state", KeyLifecycle.Name(r.State));
                 Time(w, "created", r.Created);
                 Time(w, "activated", r.Activated);
                 Time(w, "deactivated", r.Deactivated);
                 Time(w, "compromised", r.Compromised);
                 Time(w, "destroyed", r.Destroyed);
-                w.WriteNumber("usageReserved", r.UsageReserved);
-                w.WriteString("kekId", r.KekId);
+                w.WriteNumber("usage_reserved", r.UsageReserved);
+                w.WriteString("kek_id", r.KekId);
                 w.WriteString("wrap", KeyringJson.WrapName(r.WrapAlgorithm));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
+        });
     }
 
-    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? t)
-    {
-        if (t is { } v) w.WriteString(name, KeyringJson.FormatTime(v));
-        else w.WriteNull(name);
-    }
+    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? t) => JsonReport.Time(w, name, t);
 }

@@ -9,14 +9,13 @@ internal static class KeysRecovery
     public const string RecoveryPassphraseVariable = "PHICRYPTO_RECOVERY_PASSPHRASE";
     public const string RecoveryKeyPasswordVariable = "PHICRYPTO_RECOVERY_KEY_PASSWORD";
 
-    public static int Export(KeyringCli cli, string[] rest)
+    public static int Export(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, ["--recovery-key", "--recovery-passphrase-file", "-o", "--output"], ["--recovery-passphrase"]);
         a.Expect(0, "phicrypt keys export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE");
-        var output = a.One("-o") ?? a.One("--output") ?? throw new UsageException("export needs -o FILE");
-        var keys = a.All("--recovery-key").Select(LoadPublicKey).ToList();
-        string? passphrase = a.One("--recovery-passphrase-file") is not null || a.Flag("--recovery-passphrase")
-            ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable, confirm: true)
+        var output = a.Value("--output") ?? throw new UsageException("export needs -o FILE");
+        var keys = a.Values("--recovery-key").Select(LoadPublicKey).ToList();
+        string? passphrase = a.Value("--recovery-passphrase-file") is not null || a.Flag("--recovery-passphrase")
+            ? KeyringCli.ReadPassphrase(a.Value("--recovery-passphrase-file"), RecoveryPassphraseVariable, confirm: true)
             : null;
         if (keys.Count == 0 && passphrase is null) throw new UsageException("export needs --recovery-key PUB.pem and/or --recovery-passphrase-file F");
         using var keyring = cli.OpenKeyring();
@@ -27,17 +26,16 @@ internal static class KeysRecovery
         return ExitCodes.Ok;
     }
 
-    public static int Import(KeyringCli cli, string[] rest)
+    public static int Import(KeyringCli cli, Streaming.CommandArgs a)
     {
-        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file", "--source-kek"], ["--recovery-passphrase", "--init"]);
         a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--source-kek SPEC] [--init]");
-        var bundle = File.ReadAllBytes(a.Positional[0]);
-        using var rsa = a.One("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
-        string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
+        var bundle = File.ReadAllBytes(a.Positionals[0]);
+        using var rsa = a.Value("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
+        string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.Value("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
         // A new machine has no keyring: --init creates an empty one (no purposes, so none clashes with the
         // bundle's), after the bundle has opened, so that a wrong key or an altered bundle creates nothing.
         // With the RSA key, the bundle's origin is checked under the source keyring's KEK: --source-kek, else this keyring's.
-        using var sourceKek = a.One("--source-kek") is { } spec
+        using var sourceKek = a.Value("--source-kek") is { } spec
             ? KeyringCli.CreateKek(spec, new Dictionary<string, string>(), null, "PHICRYPTO_SOURCE_KEK_PASSPHRASE")
             : null;
         var newKek = a.Flag("--init") ? CliKek(cli) : null;
