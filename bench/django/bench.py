@@ -124,10 +124,18 @@ def run(args):
 
     logging.getLogger("phicrypto.audit").addHandler(logging.NullHandler())
     logging.getLogger("phicrypto.audit").setLevel(logging.INFO)
-    for mode, sink in (("on", "logger"), ("on", "database"), (0.1, "logger")):
-        with override_settings(PHICRYPTO={"KEK": "env:PHICRYPTO_MASTER_KEY", "AUDIT": mode, "AUDIT_SINK": sink}):
+    def audited(mode, sink):
+        def go():
+            with override_settings(PHICRYPTO={"KEK": "env:PHICRYPTO_MASTER_KEY", "AUDIT": mode, "AUDIT_SINK": sink}):
+                audit.reset()
+                read_all(Patient)()
+                audit.flush()
             audit.reset()
-            out[f"fetch_read_audit_{mode}_{sink}"] = best(lambda: (read_all(Patient)(), audit.flush()), repeat)
+        return go
+
+    for mode, sink in (("on", "logger"), ("on", "database"), (0.1, "logger")):  # each paired with audit off
+        out[f"fetch_read_audit_off_{mode}_{sink}"], out[f"fetch_read_audit_{mode}_{sink}"] = paired(
+            audited("off", "logger"), audited(mode, sink), repeat)
     audit.reset()
     ring = keyring.get_keyring()
     value = b"x" * 50
@@ -149,12 +157,13 @@ def report(o):
     def ratio(a, b):
         return o[b] / o[a]
     print(f"Django benchmark {o['date']}, {o['rows']} rows, engine: {o['engine']}")
-    print(f"  bulk_create        plain {o['bulk_create_plain']:.3f} s   encrypted {o['bulk_create_encrypted']:.3f} s   x{ratio('bulk_create_plain', 'bulk_create_encrypted'):.2f} (target <= 1.3)")
-    print(f"  fetch + read all   plain {o['fetch_read_plain']:.3f} s   encrypted {o['fetch_read_encrypted']:.3f} s   x{ratio('fetch_read_plain', 'fetch_read_encrypted'):.2f} (target <= 1.3)")
+    print(f"  bulk_create        plain {o['bulk_create_plain']:.3f} s   encrypted {o['bulk_create_encrypted']:.3f} s   x{ratio('bulk_create_plain', 'bulk_create_encrypted'):.2f} (target <= 1.2)")
+    print(f"  fetch + read all   plain {o['fetch_read_plain']:.3f} s   encrypted {o['fetch_read_encrypted']:.3f} s   x{ratio('fetch_read_plain', 'fetch_read_encrypted'):.2f} (target <= 1.5, aim 1.3)")
     print(f"  lookup by SSN      plain {o['lookup_plain_us']:.0f} us  encrypted {o['lookup_encrypted_us']:.0f} us  x{ratio('lookup_plain_us', 'lookup_encrypted_us'):.2f} (target <= 1.1)")
     print(f"  plain columns only plain {o['plain_columns_plain']:.3f} s   encrypted model {o['plain_columns_encrypted']:.3f} s   x{ratio('plain_columns_plain', 'plain_columns_encrypted'):.2f}")
-    for k in [k for k in o if k.startswith("fetch_read_audit")]:
-        print(f"  {k:38} {o[k]:.3f} s   x{o[k] / o['fetch_read_encrypted']:.2f} of audit off")
+    for k in [k for k in o if k.startswith("fetch_read_audit_") and not k.startswith("fetch_read_audit_off_")]:
+        off = o["fetch_read_audit_off_" + k[len("fetch_read_audit_"):]]
+        print(f"  {k:38} {o[k]:.3f} s   audit off {off:.3f} s   x{o[k] / off:.2f} (target <= 1.3)")
     print(f"  single field: encrypt {o['encrypt_50B_us']:.1f} us, decrypt {o['decrypt_50B_us']:.1f} us (50 B); batch of 10k: {o['encrypt_batch_10k_ms']:.1f} ms")
     print("  EXPLAIN encrypted lookup:", o["explain_encrypted"].replace("\n", " | "))
     print("  EXPLAIN plain lookup:    ", o["explain_plain"].replace("\n", " | "))

@@ -1,4 +1,5 @@
-// The keyring store in PostgreSQL (Npgsql, the slim data source: NativeAOT-safe). Creates its tables:
+// The keyring store in PostgreSQL (Npgsql, the slim data source: NativeAOT-safe). Creates its tables
+// from schema.sql (embedded; the one definition, which Django's migrations copy):
 //   <schema>.phicrypto_key_records  (purpose, version) primary key, record bytea (binary key record)
 //   <schema>.phicrypto_key_audit    seq primary key, event bytea (binary audit event), hash bytea
 //   <schema>.phicrypto_key_settings name primary key, value text
@@ -44,31 +45,21 @@ public sealed class PostgresKeyStore : IKeyStore
         {
             using var tx = conn.BeginTransaction();
             Exec(conn, tx, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey})");
-            Exec(conn, tx, $"""
-                CREATE SCHEMA IF NOT EXISTS {_schema};
-                CREATE TABLE IF NOT EXISTS {Records} (
-                    purpose    text        NOT NULL,
-                    version    bigint      NOT NULL CHECK (version BETWEEN 1 AND 4294967295),
-                    state      text        NOT NULL,
-                    record     bytea       NOT NULL,
-                    updated_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (purpose, version));
-                CREATE TABLE IF NOT EXISTS {Audit} (
-                    seq         bigint      PRIMARY KEY CHECK (seq >= 1),
-                    kind        text        NOT NULL,
-                    purpose     text,
-                    version     bigint,
-                    event       bytea       NOT NULL,
-                    hash        bytea       NOT NULL,
-                    recorded_at timestamptz NOT NULL DEFAULT now());
-                CREATE TABLE IF NOT EXISTS {Settings} (
-                    name  text PRIMARY KEY,
-                    value text NOT NULL);
-                """);
+            foreach (var statement in SchemaStatements(_schema)) Exec(conn, tx, statement);
             tx.Commit();
             return 0;
         });
         _schemaReady = true;
+    }
+
+    /// <summary>The statements of schema.sql with <c>{schema}</c> replaced by <paramref name="schema"/>.</summary>
+    public static IReadOnlyList<string> SchemaStatements(string schema)
+    {
+        using var stream = typeof(PostgresKeyStore).Assembly.GetManifestResourceStream("PhiCrypto.Postgres.schema.sql")
+                           ?? throw new InvalidOperationException("schema.sql is not embedded in PhiCrypto.Postgres");
+        var text = new StreamReader(stream).ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+        var body = string.Join('\n', text.Split('\n').Where(line => !line.StartsWith("--", StringComparison.Ordinal)));
+        return [.. body.Split("\n;\n").Select(s => s.Trim()).Where(s => s.Length > 0).Select(s => s.Replace("{schema}", schema, StringComparison.Ordinal))];
     }
 
     public KeyStoreContents Load()

@@ -8,27 +8,23 @@ namespace PhiCrypto.Cli.Tests;
 public sealed class BackupTests(BackupServices services) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("phicrypt-bk-").FullName;
-    private static readonly Lazy<(string Public, string Private)> Recovery = new(() =>
-    {
-        using var rsa = RSA.Create(3072);
-        var dir = Directory.CreateTempSubdirectory("phicrypt-rk-").FullName;
-        string pub = Path.Combine(dir, "recovery.pub.pem"), priv = Path.Combine(dir, "recovery.pem");
-        File.WriteAllText(pub, rsa.ExportSubjectPublicKeyInfoPem());
-        File.WriteAllText(priv, rsa.ExportPkcs8PrivateKeyPem());
-        return (pub, priv);
-    });
+    private static BackupKit Kit => BackupKit.Shared;
+    private static string Pub => Kit.RecoveryPublic;
+    private static string Priv => Kit.RecoveryPrivate;
+    /// <summary>The disaster-recovery side: the recovery private key and the pinned verification key, no keyring.</summary>
+    private static string Dr => $"--recovery-key {Priv} --verify-key {Kit.VerificationKey}";
 
-    private static string Pub => Recovery.Value.Public;
-    private static string Priv => Recovery.Value.Private;
-
-    private Phicrypt.Result Run(string args) => Phicrypt.Run(args, services.S3Env);
+    /// <summary>As the backup host runs it: with the operator's keyring (which signs) and S3 credentials.</summary>
+    private Phicrypt.Result Run(string args) => Phicrypt.Run(args, new Dictionary<string, string>(services.S3Env.Concat(Kit.Env)));
+    /// <summary>Without the keyring: what the disaster-recovery host has.</summary>
+    private Phicrypt.Result RunWithoutKeyring(string args) => Phicrypt.Run(args, services.S3Env);
 
     private void AssertOk(Phicrypt.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
 
     private void RestoreAndCompare(string source)
     {
         var db = services.NewDatabase();
-        AssertOk(Run($"restore {source} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}"));
+        AssertOk(RunWithoutKeyring($"restore {source} --pg \"{services.ConnInfo(db)}\" {Dr}"));
         Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
     }
 
@@ -44,12 +40,20 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var part = manifest.GetProperty("parts")[0];
         Assert.Equal(new FileInfo(file).Length, part.GetProperty("bytes").GetInt64());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))), part.GetProperty("sha256").GetString());
-        Assert.StartsWith("recovery/", manifest.GetProperty("keys")[0].GetProperty("name").GetString());
+        Assert.Equal("backups/v1", manifest.GetProperty("keys")[0].GetProperty("name").GetString());
+        Assert.StartsWith("recovery/", manifest.GetProperty("keys")[1].GetProperty("name").GetString());
+        Assert.Equal("phicrypto-backup/2", manifest.GetProperty("format").GetString());
+        var signature = manifest.GetProperty("signature");
+        Assert.Equal("ECDSA-P384-SHA384", signature.GetProperty("algorithm").GetString());
+        Assert.Equal("backup-signing/v1", signature.GetProperty("keyName").GetString());
         Assert.False(File.ReadAllBytes(file).AsSpan().IndexOf("patient 12345"u8) >= 0, "plaintext rows in the backup file");
 
-        var verify = Run($"verify {file} --recovery-key {Priv}");
+        var verify = RunWithoutKeyring($"verify {file} {Dr}");
         AssertOk(verify);
         Assert.StartsWith("ok:", verify.Stdout);
+        Assert.Contains("signed by backup-signing/v1", verify.Stdout);
+        Assert.Contains(signature.GetProperty("fingerprint").GetString()!, verify.Stdout);
+        AssertOk(Run($"verify {file}"));   // with the keyring: its backup-signing key verifies, its backups key decrypts
         RestoreAndCompare(file);
     }
 
@@ -59,11 +63,11 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var keyFile = Path.Combine(_dir, "backups.key");
         File.WriteAllBytes(keyFile, RandomNumberGenerator.GetBytes(32));
         var file = Path.Combine(_dir, "both.phi");
-        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --key-file {keyFile} --key-name backups/v1 --recovery-key {Pub}"));
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --key-file {keyFile} --key-name offsite/v1 --recovery-key {Pub}"));
         var keys = JsonDocument.Parse(File.ReadAllBytes(file + ".manifest.json")).RootElement.GetProperty("keys");
-        Assert.Equal("backups/v1", keys[0].GetProperty("name").GetString());
-        Assert.Equal(2, keys.GetArrayLength());
-        AssertOk(Run($"verify {file} --key-file {keyFile} --key-name backups/v1"));
+        Assert.Equal("offsite/v1", keys[1].GetProperty("name").GetString());
+        Assert.Equal(3, keys.GetArrayLength());
+        AssertOk(RunWithoutKeyring($"verify {file} --key-file {keyFile} --key-name offsite/v1 --verify-key {Kit.VerificationKey}"));
         RestoreAndCompare(file);   // the disaster-recovery drill: the private recovery key and nothing else
     }
 
@@ -76,7 +80,9 @@ public sealed class BackupTests(BackupServices services) : IDisposable
             ["PHICRYPTO_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         Phicrypt.Result R(string a) => Phicrypt.Run(a, env);
-        AssertOk(R("keys init --purpose backups"));
+        AssertOk(R("keys init --purpose backups --purpose backup-signing"));
+        var verifyKey = Path.Combine(_dir, "backup-signing.pub.pem");
+        AssertOk(R($"keys signing-key -o {verifyKey}"));
         string v1 = Path.Combine(_dir, "v1.phi"), v2 = Path.Combine(_dir, "v2.phi");
         AssertOk(R($"backup --pg \"{services.ConnInfo("clinic")}\" -o {v1}"));
         AssertOk(R("keys rotate backups"));
@@ -88,8 +94,30 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var db = services.NewDatabase();
         AssertOk(R($"restore {v2} --pg \"{services.ConnInfo(db)}\""));
         Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
-        AssertOk(Run($"verify {v2} --recovery-key {Priv}"));   // and without the keyring at all
-        Assert.NotEqual(0, Run($"verify {v1} --recovery-key {Priv}").ExitCode);   // v1 was not wrapped to it
+        AssertOk(RunWithoutKeyring($"verify {v2} --recovery-key {Priv} --verify-key {verifyKey}"));   // and without the keyring at all
+        Assert.Equal(4, RunWithoutKeyring($"verify {v1} --recovery-key {Priv} --verify-key {verifyKey}").ExitCode);   // v1 was not wrapped to it
+    }
+
+    [Fact]
+    public void The_drill_works_with_a_password_protected_recovery_key()
+    {
+        var file = Path.Combine(_dir, "pw.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        // As the DR runbook makes it: `openssl genpkey ... -aes-256-cbc` (PKCS#8, encrypted).
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(Priv));
+        var encrypted = Path.Combine(_dir, "recovery-pw.pem");
+        File.WriteAllText(encrypted, rsa.ExportEncryptedPkcs8PrivateKeyPem("s3cret words", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
+        Phicrypt.Result WithPassword(string args, string password) =>
+            Phicrypt.Run(args, new Dictionary<string, string>(services.S3Env) { ["PHICRYPTO_RECOVERY_KEY_PASSWORD"] = password });
+
+        AssertOk(WithPassword($"verify {file} --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "s3cret words"));
+        var db = services.NewDatabase();
+        var wrong = WithPassword($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "guess");
+        Assert.Equal(3, wrong.ExitCode);
+        Assert.Contains("wrong password", wrong.Stderr);
+        AssertOk(WithPassword($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {encrypted} --verify-key {Kit.VerificationKey}", "s3cret words"));
+        Assert.Equal(services.Fingerprint("clinic"), services.Fingerprint(db));
     }
 
     [Fact]
@@ -100,7 +128,7 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var parts = Directory.GetFiles(dir, "part-*.phi").Order().ToArray();
         Assert.True(parts.Length >= 3, $"expected several parts, got {parts.Length}");
         Assert.All(parts[..^1], p => Assert.Equal(1 << 20, new FileInfo(p).Length));
-        AssertOk(Run($"verify {dir} --recovery-key {Priv}"));
+        AssertOk(RunWithoutKeyring($"verify {dir} {Dr}"));
         RestoreAndCompare(dir);
     }
 
@@ -109,7 +137,7 @@ public sealed class BackupTests(BackupServices services) : IDisposable
     {
         var target = "s3://backups/nightly/" + Guid.NewGuid().ToString("N")[..8];
         AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {target} --split 2M --recovery-key {Pub}"));
-        AssertOk(Run($"verify {target} --recovery-key {Priv}"));
+        AssertOk(RunWithoutKeyring($"verify {target} {Dr}"));
         RestoreAndCompare(target);
     }
 
@@ -123,13 +151,13 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         bytes[bytes.Length / 2] ^= 0x01;
         File.WriteAllBytes(part, bytes);
 
-        var verify = Run($"verify {dir} --recovery-key {Priv}");
+        var verify = RunWithoutKeyring($"verify {dir} {Dr}");
         Assert.NotEqual(0, verify.ExitCode);
         // Whichever notices first names the part: its SHA-256 or the frame's tag (exit 3).
         Assert.Contains("part-00002.phi", verify.Stderr);
         Assert.Matches("corrupted|authentication failed", verify.Stderr);
         var db = services.NewDatabase();
-        var restore = Run($"restore {dir} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}");
+        var restore = RunWithoutKeyring($"restore {dir} --pg \"{services.ConnInfo(db)}\" {Dr}");
         Assert.NotEqual(0, restore.ExitCode);
         Assert.NotEqual("", restore.Stderr.Trim());
     }
@@ -140,11 +168,11 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var file = Path.Combine(_dir, "short.phi");
         AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
         using (var f = new FileStream(file, FileMode.Open)) f.SetLength(f.Length - 100);
-        var verify = Run($"verify {file} --recovery-key {Priv}");
+        var verify = RunWithoutKeyring($"verify {file} {Dr}");
         Assert.NotEqual(0, verify.ExitCode);
         Assert.Contains("truncated", verify.Stderr);
         var db = services.NewDatabase();
-        var restore = Run($"restore {file} --pg \"{services.ConnInfo(db)}\" --recovery-key {Priv}");
+        var restore = RunWithoutKeyring($"restore {file} --pg \"{services.ConnInfo(db)}\" {Dr}");
         Assert.NotEqual(0, restore.ExitCode);
         Assert.Equal("0", services.Psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
     }
@@ -161,7 +189,7 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var r2 = Run($"backup --pg \"{services.ConnInfo("clinic")}\" --pg-dump-args \"--table=no_such_table\" -o {dir} --recovery-key {Pub}");
         Assert.NotEqual(0, r2.ExitCode);
         Assert.Empty(Directory.GetFiles(dir));
-        Assert.NotEqual(0, Run($"verify {dir} --recovery-key {Priv}").ExitCode);
+        Assert.NotEqual(0, RunWithoutKeyring($"verify {dir} {Dr}").ExitCode);
 
         // A file already at the target (an older backup whose manifest is elsewhere) survives a failed run.
         var file = Path.Combine(_dir, "older.phi");
@@ -180,7 +208,7 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         using var other = RSA.Create(3072);
         var otherKey = Path.Combine(_dir, "other.pem");
         File.WriteAllText(otherKey, other.ExportPkcs8PrivateKeyPem());
-        var r = Run($"verify {file} --recovery-key {otherKey}");
+        var r = RunWithoutKeyring($"verify {file} --recovery-key {otherKey} --verify-key {Kit.VerificationKey}");
         Assert.Equal(4, r.ExitCode);   // key not found
         Assert.Contains("no encrypted data key", r.Stderr);
     }
@@ -196,9 +224,9 @@ public sealed class BackupTests(BackupServices services) : IDisposable
         var mb = File.ReadAllText(b + ".manifest.json");
         var bId = JsonDocument.Parse(mb).RootElement.GetProperty("backupId").GetString()!;
         File.WriteAllText(a + ".manifest.json", File.ReadAllText(a + ".manifest.json").Replace(ma.GetProperty("backupId").GetString()!, bId));
-        var r = Run($"verify {a} --recovery-key {Priv}");
-        Assert.Equal(6, r.ExitCode);   // policy: the context does not match
-        Assert.Contains("phicrypto-backup-id", r.Stderr);
+        var r = RunWithoutKeyring($"verify {a} {Dr}");
+        Assert.Equal(3, r.ExitCode);   // the backup id is signed: the edited manifest no longer verifies
+        Assert.Contains("signature does not verify", r.Stderr);
     }
 
     public void Dispose()

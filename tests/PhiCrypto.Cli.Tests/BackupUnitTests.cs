@@ -47,11 +47,113 @@ public sealed class BackupUnitTests
     [Fact]
     public void Manifest_round_trips_and_rejects_hostile_part_names()
     {
-        var m = new BackupManifest { BackupId = "abc", Compression = "zstd", Parts = [new ManifestPart { Name = "part-00001.phi", Bytes = 5, Sha256 = new string('0', 64) }] };
+        var m = new BackupManifest { Format = BackupManifest.UnsignedFormatName, BackupId = "abc", Compression = "zstd", Parts = [new ManifestPart { Name = "part-00001.phi", Bytes = 5, Sha256 = new string('0', 64) }] };
         var back = BackupManifest.Parse(m.ToJson());
         Assert.Equal("part-00001.phi", back.Parts[0].Name);
+        Assert.False(back.IsSigned);
         m.Parts[0].Name = "../../etc/passwd";
         Assert.Throws<MalformedDataException>(() => BackupManifest.Parse(m.ToJson()));
         Assert.Throws<MalformedDataException>(() => BackupManifest.Parse("{"u8.ToArray()));
     }
+
+    [Fact]
+    public void A_version_2_manifest_without_its_signature_or_digests_is_malformed()
+    {
+        var m = SignedManifest();
+        Assert.True(BackupManifest.Parse(m.ToJson()).IsSigned);
+        m.Signature = null;
+        Assert.Throws<MalformedDataException>(() => BackupManifest.Parse(m.ToJson()));
+        m = SignedManifest();
+        m.HeaderSha384 = "";
+        Assert.Throws<MalformedDataException>(() => BackupManifest.Parse(m.ToJson()));
+    }
+
+    [Fact]
+    public void The_signed_data_survives_the_json_round_trip_and_changes_with_every_field()
+    {
+        var original = BackupSignature.SignedData(SignedManifest());
+        Assert.Equal(original, BackupSignature.SignedData(BackupManifest.Parse(SignedManifest().ToJson())));
+        Action<BackupManifest>[] edits =
+        [
+            m => m.BackupId = "other", m => m.Created = m.Created.AddTicks(1), m => m.Completed = m.Completed.AddSeconds(1),
+            m => m.PgDumpVersion = "16", m => m.PgDumpArgs.Add("--no-owner"), m => m.DumpFormat = "plain", m => m.Compression = "none",
+            m => m.DumpBytes++, m => m.EncryptedBytes++, m => m.Suite = "0x0578", m => m.FrameLength = 4096,
+            m => m.Keys[0].Name = "recovery/00", m => m.EncryptionContext["dump-format"] = "plain", m => m.EncryptionContext["x"] = "y",
+            m => m.HeaderBytes++, m => m.HeaderSha384 = new string('b', 96), m => m.MessageSha384 = new string('c', 96),
+            m => m.Parts[0].Name = "part-00002.phi", m => m.Parts[0].Bytes++, m => m.Parts[0].Sha256 = new string('d', 64),
+            m => m.Parts.Add(new ManifestPart { Name = "p2", Bytes = 1, Sha256 = new string('e', 64) }),
+            m => m.Signature!.KeyName = "backup-signing/v2", m => m.Signature!.Fingerprint = "SHA256:00",
+        ];
+        foreach (var edit in edits)
+        {
+            var m = SignedManifest();
+            edit(m);
+            Assert.NotEqual(original, BackupSignature.SignedData(m));
+        }
+        // Moving a string between adjacent fields changes the bytes too (every string is length-prefixed).
+        var shifted = SignedManifest();
+        (shifted.PgDumpArgs[0], shifted.DumpFormat) = (shifted.PgDumpArgs[0] + "c", "ustom");
+        Assert.NotEqual(original, BackupSignature.SignedData(shifted));
+    }
+
+    [Fact]
+    public void A_substituted_header_is_refused_before_any_byte_is_released_and_changed_bytes_at_the_end()
+    {
+        var (message, headerLength) = Message();
+        var m = SignedManifest();
+        m.HeaderBytes = headerLength;
+        m.HeaderSha384 = Convert.ToHexStringLower(System.Security.Cryptography.SHA384.HashData(message.AsSpan(0, headerLength)));
+        m.MessageSha384 = Convert.ToHexStringLower(System.Security.Cryptography.SHA384.HashData(message));
+        using (var s = SignedMessageStream.Open(new MemoryStream(message), m))
+            Assert.Equal(message, ReadAll(s));
+
+        var (other, _) = Message();   // another message: another header (message id, data key)
+        var e = Assert.Throws<PhiCryptoException>(() => SignedMessageStream.Open(new MemoryStream(other), m));
+        Assert.Equal(PhiStatus.AuthenticationFailed, e.Status);
+
+        var changed = (byte[])message.Clone();
+        changed[^1] ^= 1;
+        using var t = SignedMessageStream.Open(new MemoryStream(changed), m);
+        var end = Assert.Throws<PhiCryptoException>(() => ReadAll(t));
+        Assert.Equal(PhiStatus.AuthenticationFailed, end.Status);
+    }
+
+    private static byte[] ReadAll(Stream s)
+    {
+        var output = new MemoryStream();
+        s.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private static (byte[] Message, int HeaderLength) Message()
+    {
+        using var wrapper = new PhiCrypto.Messages.RawAesKeyring("phicrypto", "test", new byte[32]);
+        var output = new MemoryStream();
+        PhiCrypto.Messages.MessagePipeline.Encrypt(new MemoryStream(new byte[10000]), output,
+            new PhiCrypto.Messages.MessageEncryptOptions { Wrappers = [wrapper], FrameLength = 4096 });
+        var bytes = output.ToArray();
+        return (bytes, PhiCrypto.Messages.MessageHeader.Read(new MemoryStream(bytes)).Length);
+    }
+
+    private static BackupManifest SignedManifest() => new()
+    {
+        BackupId = "abc",
+        Created = new DateTime(2026, 12, 1, 6, 0, 0, DateTimeKind.Utc).AddTicks(1234567),
+        Completed = new DateTime(2026, 12, 1, 6, 1, 0, DateTimeKind.Utc),
+        PgDumpVersion = "pg_dump (PostgreSQL) 15",
+        PgDumpArgs = ["--format=custom", "--compress=0"],
+        DumpFormat = "custom",
+        Compression = "zstd",
+        DumpBytes = 10,
+        EncryptedBytes = 20,
+        Suite = "0x0478",
+        FrameLength = 1 << 20,
+        Keys = [new ManifestKey { Provider = "phicrypto", Name = "backups/v1" }],
+        EncryptionContext = new() { ["phicrypto-backup-id"] = "abc", ["dump-format"] = "custom", ["compression"] = "zstd" },
+        Parts = [new ManifestPart { Name = "part-00001.phi", Bytes = 20, Sha256 = new string('a', 64) }],
+        HeaderBytes = 100,
+        HeaderSha384 = new string('1', 96),
+        MessageSha384 = new string('2', 96),
+        Signature = new ManifestSignature { Algorithm = BackupSignature.Algorithm, KeyName = "backup-signing/v1", Fingerprint = "SHA256:ab", Value = "AA==" },
+    };
 }

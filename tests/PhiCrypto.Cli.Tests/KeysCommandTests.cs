@@ -118,9 +118,40 @@ public sealed class KeysCommandTests : IDisposable
         var broken = Keys("audit --verify");
         OneLineError(broken, 3);
         Assert.Contains("record 3", broken.Stderr);
-        var json = JsonNode.Parse(Keys("audit --json").Stdout)!;
-        Assert.False((bool)json["valid"]!);
-        Assert.Equal(3, (int)json["brokenAtSequence"]!);
+        OneLineError(Keys("list"), 3); // a keyring whose chain was edited does not open at all
+    }
+
+    [Fact]
+    public void Init_without_purposes_creates_files_and_backups_and_rotate_of_an_unknown_purpose_names_the_known_ones()
+    {
+        Ok(Keys("init"));
+        var keys = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.AsArray().Select(k => (string)k!["keyName"]!).ToList();
+        Assert.Equal(["backups/v1", "files/v1"], keys);
+        var typo = Keys("rotate flies");
+        OneLineError(typo, 4);
+        Assert.Contains("backups, files", typo.Stderr);
+        Ok(Keys("add flies"));
+        Ok(Keys("rotate flies"));
+    }
+
+    [Fact]
+    public void Audit_head_is_an_anchor_that_catches_a_rollback_of_the_whole_store()
+    {
+        Ok(Keys("init --purpose files"));
+        var before = File.ReadAllBytes(KeyringPath);
+        Ok(Keys("state files 1 compromised"));
+        Ok(Keys("rotate files"));
+        var head = Keys("audit --head");
+        Ok(head);
+        var anchor = head.Stdout.Trim();
+        Assert.Matches("^[0-9]+:[0-9a-f]{64}$", anchor);
+        Ok(Keys($"audit --expect-head {anchor}"));
+        File.WriteAllBytes(KeyringPath, before); // a consistent copy from before the compromise
+        Ok(Keys("list"));
+        var caught = Keys($"audit --expect-head {anchor}");
+        OneLineError(caught, 3);
+        Assert.Contains("rolled back", caught.Stderr);
+        OneLineError(Keys("audit --expect-head nonsense"), 2);
     }
 
     [Fact]
@@ -168,12 +199,14 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(bundle));
         var before = JsonNode.Parse(Keys("list --json").Stdout)!["keys"]!.ToJsonString();
 
-        foreach (var how in new[] { $"--recovery-private-key {priv}", $"--recovery-passphrase-file {passFile}" })
+        // the RSA key opens the bundle; its origin is proven under the source KEK (the passphrase proves it by itself)
+        foreach (var how in new[] { $"--recovery-private-key {priv} --source-kek env:SOURCE_MASTER_KEY", $"--recovery-passphrase-file {passFile}" })
         {
             var newKeyring = Path.Combine(_dir, $"new-{Guid.NewGuid():N}.json");
             var newMaster = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            var env = new Dictionary<string, string> { ["PHICRYPTO_KEYRING"] = newKeyring, ["PHICRYPTO_MASTER_KEY"] = newMaster };
-            var imported = Keys($"import {bundle} {how}", env);
+            var env = new Dictionary<string, string> { ["PHICRYPTO_KEYRING"] = newKeyring, ["PHICRYPTO_MASTER_KEY"] = newMaster, ["SOURCE_MASTER_KEY"] = _masterKey };
+            OneLineError(Keys($"import {bundle} {how}", env), 4); // no keyring there: says to create one
+            var imported = Keys($"import {bundle} {how} --init", env);
             Ok(imported);
             Assert.Contains("imported 3", imported.Stdout);
             var after = JsonNode.Parse(Keys("list --json", env).Stdout)!["keys"]!.AsArray();
@@ -181,7 +214,8 @@ public sealed class KeysCommandTests : IDisposable
             Ok(Keys("audit --verify", env));
         }
         Assert.Contains("export", Keys("audit").Stdout);
-        OneLineError(Keys($"import {bundle} --recovery-passphrase-file {pub}", new() { ["PHICRYPTO_KEYRING"] = Path.Combine(_dir, "x.json") }), 3);
+        OneLineError(Keys($"import {bundle} --recovery-passphrase-file {pub} --init", new() { ["PHICRYPTO_KEYRING"] = Path.Combine(_dir, "x.json") }), 3);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.json"))); // a bundle that does not open creates no keyring
     }
 
     [Fact]

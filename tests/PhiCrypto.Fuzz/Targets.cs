@@ -95,7 +95,7 @@ internal static class Targets
     {
         var contents = JsonFileKeyStore.Parse(input);
         _ = contents.Records.Count;
-        AuditChain.Verify(contents.Audit);
+        AuditChain.Verify(contents.Audit, FuzzKeys.Fixed(0x02));
     }
 
     private static readonly Lazy<System.Security.Cryptography.RSA> RecoveryKey = new(FuzzKeys.RecoveryKey);

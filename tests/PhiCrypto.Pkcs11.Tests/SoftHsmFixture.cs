@@ -19,3 +19,10 @@ public sealed partial class SoftHsmFixture : SoftHsmService
 
 [CollectionDefinition("softhsm")]
 public sealed class SoftHsmCollection : ICollectionFixture<SoftHsmFixture>;
+
+/// <summary>The shared KEK suite (PhiCrypto.Core.Tests/Keys/Conformance) on a SoftHSM2 token.</summary>
+[Collection("softhsm")]
+public sealed class Pkcs11KekConformance(SoftHsmFixture hsm) : PhiCrypto.Keys.Conformance.KekConformance
+{
+    protected override PhiCrypto.Keys.IKek Kek() => Pkcs11Kek.Open(hsm.Uri);
+}

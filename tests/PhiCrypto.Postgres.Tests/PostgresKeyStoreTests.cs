@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using PhiCrypto.Keys;
 using PhiCrypto.Fields;
 using Npgsql;
+using PhiCrypto.Keys.Conformance;
 
 namespace PhiCrypto.Postgres.Tests;
 
@@ -53,10 +54,10 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
         using (Keyring.Initialize(store, Kek(), null, "files")) { }
         var before = store.Load();
         var record = before.Records[0];
-        var evt = new AuditEvent { Sequence = before.AuditHead + 1, Time = DateTimeOffset.UtcNow, Kind = AuditKind.Create, PreviousHash = before.Audit[^1].Hash }.Sealed();
+        var evt = new AuditEvent { Sequence = before.AuditHead + 1, Time = DateTimeOffset.UtcNow, Kind = AuditKind.Create, PreviousHash = before.Audit[^1].Hash }.Sealed(new byte[32]);
         Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead, Inserts = [record], Audit = [evt] }));
         var stale = evt with { Sequence = before.AuditHead };
-        Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead - 1, Audit = [stale.Sealed()] }));
+        Assert.Throws<KeyStoreConflictException>(() => store.Commit(new KeyStoreCommit { ExpectedAuditHead = before.AuditHead - 1, Audit = [stale.Sealed(new byte[32])] }));
         var after = store.Load();
         Assert.Equal(before.AuditHead, after.AuditHead);
         Assert.Equal(before.Records.Count, after.Records.Count);
@@ -129,7 +130,8 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
             cmd.ExecuteNonQuery();
         }
         using var s2 = new PostgresKeyStore(url);
-        Assert.Throws<MalformedDataException>(() => Keyring.Open(s2, Kek()));
+        var e = Assert.Throws<KeyringIntegrityException>(() => Keyring.Open(s2, Kek()));
+        Assert.Contains("files/v1", e.Message);
     }
 
     [Fact]
@@ -149,21 +151,4 @@ public class PostgresKeyStoreTests(PostgresFixture pg)
         var b = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(url));
         Assert.Equal((host, port, db, user), (b.Host, b.Port, b.Database, b.Username));
     }
-}
-
-/// <summary>A real store whose next load, once armed, waits for the other writer's: both then plan from the
-/// same state, so the race of two rotations happens every time rather than by luck.</summary>
-public sealed class RendezvousStore(IKeyStore inner, Barrier barrier) : IKeyStore
-{
-    private int _armed;
-    public void Arm() => Volatile.Write(ref _armed, 1);
-    public string Location => inner.Location;
-    public KeyStoreContents Load()
-    {
-        var c = inner.Load();
-        if (Interlocked.Exchange(ref _armed, 0) == 1) barrier.SignalAndWait(TimeSpan.FromSeconds(30));
-        return c;
-    }
-    public void Commit(KeyStoreCommit commit) => inner.Commit(commit);
-    public void Dispose() => inner.Dispose();
 }

@@ -22,6 +22,9 @@ internal sealed class BackupArgs
     public KeyringCli Keyring = new();
     public bool KeyringGiven;
     public string Purpose = "backups";
+    /// <summary>--verify-key: the pinned backup verification key (SPKI PEM), else the keyring's.</summary>
+    public string? VerifyKey;
+    public bool AllowUnsigned;
 
     /// <summary>Parses options; <paramref name="positional"/> names the one positional argument allowed, if any.</summary>
     public static BackupArgs Parse(string[] args, bool positional)
@@ -51,6 +54,8 @@ internal sealed class BackupArgs
                 case "--key-name": a.KeyName = Next(); break;
                 case "--purpose": a.Purpose = Next(); a.KeyringGiven = true; break;
                 case "--stdin": a.FromStdin = true; break;
+                case "--verify-key": a.VerifyKey = Next(); break;
+                case "--allow-unsigned": a.AllowUnsigned = true; break;
                 default:
                     if (positional && a.Source is null && !args[i].StartsWith('-')) { a.Source = args[i]; break; }
                     throw new UsageException($"unknown option '{args[i]}'");

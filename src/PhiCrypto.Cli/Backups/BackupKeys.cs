@@ -1,8 +1,10 @@
 // The keys a backup's data key is wrapped under, and the keys a restore may unwrap it with.
-// Encrypt: the keyring's active "backups" version (--keyring/--kek or PHICRYPTO_KEYRING; --purpose to
-// change the purpose), a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses),
-// and every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of
-// these is given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill).
+// Encrypt: the keyring is always opened (its "backup-signing" key signs every backup), and its active
+// "backups" version wraps the data key (--keyring/--kek or PHICRYPTO_KEYRING; --purpose to change the
+// purpose), with a raw 32-byte AES key (--key-file, the form `phicrypt encrypt --key-file` uses) and
+// every --recovery-key PUB.pem (RSA-OAEP; the private half stays offline). Decrypt: whichever of these is
+// given; with only --recovery-key PRIV.pem no keyring is opened (the disaster-recovery drill, where the
+// signature is checked against --verify-key).
 using PhiCrypto.Keys;
 using PhiCrypto.Messages;
 
@@ -13,6 +15,8 @@ internal sealed class BackupKeys : IDisposable
     private readonly List<IDisposable> _owned = [];
     public List<IDataKeyWrapper> Wrappers { get; } = [];
     public List<ManifestKey> Names { get; } = [];
+    /// <summary>The keyring, when one was opened (always for a backup).</summary>
+    public Keyring? Keyring { get; private set; }
 
     public static BackupKeys ForEncrypt(BackupArgs args) => Load(args, encrypt: true);
     public static BackupKeys ForDecrypt(BackupArgs args) => Load(args, encrypt: false);
@@ -25,19 +29,13 @@ internal sealed class BackupKeys : IDisposable
             // PHICRYPTO_KEYRING alone means "use it" for a backup; a restore given another key does not
             // open it (the recovery drill must work where the keyring and its KEK are absent).
             bool keyringInEnv = KeyringCli.NonEmpty(Environment.GetEnvironmentVariable(KeyringCli.KeyringVariable)) is not null;
-            if (args.KeyringGiven || (keyringInEnv && (encrypt || (args.KeyFile is null && args.RecoveryKeys.Count == 0))))
+            if (encrypt || args.KeyringGiven || (keyringInEnv && args.KeyFile is null && args.RecoveryKeys.Count == 0))
                 keys.AddKeyring(args, encrypt);
             if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
             foreach (var path in args.RecoveryKeys)
-            {
-                string pem = File.ReadAllText(path);
-                if (!encrypt && !pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
-                    throw new UsageException($"{path}: restoring with a recovery key needs its private key (PEM)");
-                keys.Add(RawRsaKeyring.FromPem(pem));
-            }
-            if (keys.Wrappers.Count == 0)
-                throw new UsageException(encrypt ? "backup needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE and/or --recovery-key PUB.pem"
-                    : "restore needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE or --recovery-key PRIV.pem");
+                keys.Add(RecoveryKeyFile.Load(path, needPrivate: !encrypt));
+            if (keys.Wrappers.Count == 0)   // only a restore gets here: a backup always has the keyring
+                throw new UsageException("restore needs a key: --keyring (or PHICRYPTO_KEYRING), --key-file FILE or --recovery-key PRIV.pem");
             return keys;
         }
         catch { keys.Dispose(); throw; }
@@ -54,6 +52,8 @@ internal sealed class BackupKeys : IDisposable
     {
         var keyring = args.Keyring.OpenKeyring();
         _owned.Add(keyring);
+        Keyring = keyring;
+        if (encrypt) KeyringHints.RequirePurpose(keyring, args.Purpose);
         var wrapper = new KeyringDataKeys(keyring, encrypt ? args.Purpose : null);
         _owned.Add(wrapper);
         Wrappers.Add(wrapper);

@@ -19,6 +19,7 @@ internal static class BackupRun
             throw new UsageException("backup needs --pg CONNINFO (or --stdin) and -o FILE|DIR|s3://bucket/prefix");
         var dumpArgs = DumpArgs.Prepare(args.PgDumpArgs, out var format);
         using var keys = BackupKeys.ForEncrypt(args);
+        BackupSignature.OpenSigningKey(keys.Keyring!).Dispose();   // fail before pg_dump runs, not after
         var manifest = new BackupManifest
         {
             BackupId = Guid.NewGuid().ToString("N"),
@@ -53,6 +54,8 @@ internal static class BackupRun
             manifest.DumpBytes = pump?.Bytes ?? plaintext;
             manifest.EncryptedBytes = writer.TotalBytes;
             manifest.Completed = DateTime.UtcNow;
+            writer.RecordDigests(manifest);
+            BackupSignature.Sign(manifest, keys.Keyring!);
             store.Commit(manifest.ToJson());
             return manifest;
         }

@@ -1,9 +1,11 @@
 // The encrypted message cut into numbered parts on the way out, and put back together on the way in.
-// Writing hashes each part's bytes (SHA-256) for the manifest. Reading checks every part against the
-// manifest: its length before the first byte is read, its SHA-256 when its last byte has been read,
-// so a damaged or truncated part fails the read loudly, naming the part.
+// Writing hashes each part's bytes (SHA-256) for the manifest, and the message's header and whole
+// bytes (SHA-384) for the signature. Reading checks every part against the manifest: its length before
+// the first byte is read, its SHA-256 when its last byte has been read, so a damaged or truncated part
+// fails the read loudly, naming the part; SignedMessageStream checks the signed digests.
 using System.Security.Cryptography;
 using PhiCrypto.IO;
+using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Backups;
 
@@ -12,6 +14,8 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
 {
     private readonly List<ManifestPart> _parts = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _messageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+    private readonly MemoryStream _head = new();   // the first bytes, enough for the longest header
     private Stream? _current;
     private long _inPart, _total;
 
@@ -19,6 +23,8 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
 
     public override void Write(ReadOnlySpan<byte> data)
     {
+        _messageHash.AppendData(data);
+        if (_head.Length < BackupManifest.MaxHeaderBytes) _head.Write(data[..(int)Math.Min(data.Length, BackupManifest.MaxHeaderBytes - _head.Length)]);
         while (!data.IsEmpty)
         {
             if (_current is null) StartPart();
@@ -56,10 +62,20 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
         return _parts;
     }
 
+    /// <summary>The header's length and SHA-384 and the whole message's SHA-384, for the signed manifest.</summary>
+    public void RecordDigests(BackupManifest manifest)
+    {
+        _head.Position = 0;
+        int length = MessageHeader.Read(_head, BackupManifest.MaxHeaderBytes).Length;
+        manifest.HeaderBytes = length;
+        manifest.HeaderSha384 = Convert.ToHexStringLower(SHA384.HashData(_head.GetBuffer().AsSpan(0, length)));
+        manifest.MessageSha384 = Convert.ToHexStringLower(_messageHash.GetHashAndReset());
+    }
+
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _hash.Dispose();
+        if (disposing) { _hash.Dispose(); _messageHash.Dispose(); }
         base.Dispose(disposing);
     }
 }
@@ -135,6 +151,70 @@ internal sealed class PartReader : ReadOnlyStream
     protected override void Dispose(bool disposing)
     {
         if (disposing) { _current?.Dispose(); _hash.Dispose(); }
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// The message of a signed backup: its header is read and checked against the signed digest before the
+/// first byte is released (so no decryption starts on a substituted header), and the whole message's
+/// digest is checked at its end, before the reader sees the end (so the final frame is never released).
+/// </summary>
+internal sealed class SignedMessageStream : ReadOnlyStream
+{
+    private readonly Stream _inner;
+    private readonly byte[] _header;
+    private readonly byte[] _expected;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+    private int _headerServed;
+    private bool _ended;
+
+    /// <summary>The authenticated header, parsed (its encryption context is compared with the manifest).</summary>
+    public MessageHeader Header { get; }
+
+    private SignedMessageStream(Stream inner, byte[] header, byte[] expected)
+    {
+        _inner = inner;
+        _header = header;
+        _expected = expected;
+        _hash.AppendData(header);
+        Header = MessageHeader.Read(new MemoryStream(header, writable: false), header.Length);
+    }
+
+    /// <summary>Reads and checks the header from <paramref name="parts"/>; nothing is released before this.</summary>
+    public static SignedMessageStream Open(Stream parts, BackupManifest manifest)
+    {
+        var header = new byte[manifest.HeaderBytes];
+        try { parts.ReadExactly(header); }
+        catch (EndOfStreamException) { throw new BackupFailedException("the backup ends inside the message header: truncated"); }
+        if (!CryptographicOperations.FixedTimeEquals(SHA384.HashData(header), Convert.FromHexString(manifest.HeaderSha384)))
+            throw new PhiCryptoException(PhiStatus.AuthenticationFailed, "the message header is not the one the backup's signature covers: refused");
+        return new SignedMessageStream(parts, header, Convert.FromHexString(manifest.MessageSha384));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_headerServed < _header.Length)
+        {
+            int h = Math.Min(buffer.Length, _header.Length - _headerServed);
+            _header.AsSpan(_headerServed, h).CopyTo(buffer);
+            _headerServed += h;
+            return h;
+        }
+        int n = _inner.Read(buffer);
+        if (n > 0) { _hash.AppendData(buffer[..n]); return n; }
+        if (!_ended)
+        {
+            _ended = true;
+            if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), _expected))
+                throw new PhiCryptoException(PhiStatus.AuthenticationFailed, "the backup's bytes are not the ones its signature covers: refused");
+        }
+        return 0;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) { _inner.Dispose(); _hash.Dispose(); }
         base.Dispose(disposing);
     }
 }

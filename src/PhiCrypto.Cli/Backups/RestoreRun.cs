@@ -1,7 +1,11 @@
-// phicrypt restore / verify: parts (lengths checked first, SHA-256 per part as read) -> decrypt
-// (parallel, each frame authenticated before release; the message must carry this manifest's backup
-// id) -> [zstd -d] -> pg_restore (custom, tar) or psql (plain), or, for verify, a counter.
-// A restore streams: a part found damaged midway fails the command after the frames before it were
+// phicrypt restore / verify. Before anything reaches pg_restore or psql (before any child process
+// starts): the manifest's signature is checked against the pinned verification key, its dump format,
+// compression and pg_dump arguments are checked against each other and against the message header's
+// encryption context, every part's length is checked, and the message header is read and checked
+// against its signed digest. Then: parts (SHA-256 per part as read) -> decrypt (parallel, each frame
+// authenticated before release; the final frame only after the whole message's signed digest) ->
+// [zstd -d] -> pg_restore (custom, tar) or `psql -X -v ON_ERROR_STOP=1` (plain, signed only), or, for
+// verify, a counter. A part found damaged midway fails the command after the frames before it were
 // restored, so the runbook restores into a fresh database and runs `phicrypt verify` first.
 using PhiCrypto.Messages;
 using PhiCrypto.IO;
@@ -15,13 +19,13 @@ internal static class RestoreRun
     public static BackupManifest Restore(BackupArgs args)
     {
         if (args.Source is null || args.Pg is null) throw new UsageException("restore needs a backup (FILE|DIR|s3://bucket/prefix) and --pg CONNINFO");
-        using var store = Open(args, out var manifest);
-        using var keys = BackupKeys.ForDecrypt(args);
+        using var backup = CheckedBackup.Open(args);
+        var manifest = backup.Manifest;
         string[] command = manifest.DumpFormat == "plain"
             ? ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + args.Pg, "-f", "-"]
             : ["pg_restore", "--exit-on-error", .. args.PgRestoreArgs ?? [], "--dbname=" + args.Pg];
         using var target = ChildProcess.Start(command[0], command[1..], pipeStdin: true, pipeStdout: false);
-        try { Run(store, manifest, keys, target.Stdin); }
+        try { Run(backup, target.Stdin); }
         catch (IOException)
         {
             // The restore tool failed first and its stdin broke: its exit status and stderr say why.
@@ -38,49 +42,37 @@ internal static class RestoreRun
     }
 
     /// <summary>Reads, authenticates and decompresses the whole backup; writes nothing.</summary>
-    public static (BackupManifest Manifest, long DumpBytes) Verify(BackupArgs args)
+    public static (BackupManifest Manifest, long DumpBytes, string Origin) Verify(BackupArgs args)
     {
         if (args.Source is null) throw new UsageException("verify needs a backup (FILE|DIR|s3://bucket/prefix)");
-        using var store = Open(args, out var manifest);
-        using var keys = BackupKeys.ForDecrypt(args);
+        using var backup = CheckedBackup.Open(args);
+        var manifest = backup.Manifest;
         var sink = new DumpCheckStream();
-        Run(store, manifest, keys, sink);
+        Run(backup, sink);
         if (sink.Bytes != manifest.DumpBytes)
             throw new BackupFailedException($"the backup decrypts to {sink.Bytes} bytes of dump, the manifest says {manifest.DumpBytes}");
         if (manifest.DumpFormat == "custom" && !sink.StartsWithCustomMagic)
             throw new BackupFailedException("the decrypted dump is not a pg_dump custom-format archive");
-        return (manifest, sink.Bytes);
-    }
-
-    private static PartStore Open(BackupArgs args, out BackupManifest manifest)
-    {
-        var store = PartStore.For(args.Source!, forWriting: false);
-        try
-        {
-            manifest = BackupManifest.Parse(store.ReadManifest());
-            PartReader.CheckPresent(store, manifest.Parts);
-            return store;
-        }
-        catch { store.Dispose(); throw; }
+        return (manifest, sink.Bytes, backup.Origin);
     }
 
     /// <summary>Decrypts (and decompresses) the backup into <paramref name="output"/>, which it closes.</summary>
-    private static void Run(PartStore store, BackupManifest manifest, BackupKeys keys, Stream output)
+    private static void Run(CheckedBackup backup, Stream output)
     {
+        var manifest = backup.Manifest;
         var options = new MessageDecryptOptions
         {
-            Wrappers = keys.Wrappers,
+            Wrappers = backup.Keys.Wrappers,
             RequireKeyCommitment = true,
-            ExpectedContext = new Dictionary<string, string> { [BackupRun.ContextId] = manifest.BackupId },
+            ExpectedContext = manifest.EncryptionContext,
         };
         using var unzstd = manifest.Compression == "zstd" ? ChildProcess.Start("zstd", ["-d", "-q", "-c"], pipeStdin: true, pipeStdout: true) : null;
         var pump = unzstd is null ? null : new Pump("zstd -> restore", unzstd.Stdout, output);
         try
         {
-            using var parts = new PartReader(store, manifest.Parts);
             var decryptedTo = unzstd?.Stdin ?? output;
-            try { MessagePipeline.Decrypt(parts, decryptedTo, options, Pipeline); }
-            catch (PhiCryptoException e) when (e is not BackupFailedException && parts.CurrentPart is { } part)
+            try { MessagePipeline.Decrypt(backup.Message, decryptedTo, options, Pipeline); }
+            catch (PhiCryptoException e) when (e is not BackupFailedException && backup.Parts.CurrentPart is { } part)
             {
                 // Name the part, so the operator knows which copy to fetch again.
                 throw new PhiCryptoException(e.Status, $"backup part {part}: {e.Message}");
@@ -97,6 +89,85 @@ internal static class RestoreRun
     }
 }
 
+/// <summary>A backup whose manifest, signature, parts' presence and message header have been checked.</summary>
+internal sealed class CheckedBackup : IDisposable
+{
+    private readonly PartStore _store;
+    public BackupManifest Manifest { get; }
+    public BackupKeys Keys { get; }
+    public PartReader Parts { get; }
+    /// <summary>The message stream: header-checked when signed.</summary>
+    public Stream Message { get; }
+    /// <summary>Who signed it, for the operator.</summary>
+    public string Origin { get; }
+
+    private CheckedBackup(PartStore store, BackupManifest manifest, BackupKeys keys, PartReader parts, Stream message, string origin)
+    {
+        (_store, Manifest, Keys, Parts, Message, Origin) = (store, manifest, keys, parts, message, origin);
+    }
+
+    public static CheckedBackup Open(BackupArgs args)
+    {
+        var store = PartStore.For(args.Source!, forWriting: false);
+        BackupKeys? keys = null;
+        PartReader? parts = null;
+        try
+        {
+            var manifest = BackupManifest.Parse(store.ReadManifest());
+            keys = BackupKeys.ForDecrypt(args);
+            string origin = BackupSignature.Check(manifest, args.VerifyKey, keys.Keyring, args.AllowUnsigned);
+            CheckConsistent(manifest);
+            PartReader.CheckPresent(store, manifest.Parts);
+            parts = new PartReader(store, manifest.Parts);
+            Stream message = parts;
+            if (manifest.IsSigned)
+            {
+                var signed = SignedMessageStream.Open(parts, manifest);
+                CheckContext(manifest, signed.Header);
+                message = signed;
+            }
+            return new CheckedBackup(store, manifest, keys, parts, message, origin);
+        }
+        catch
+        {
+            parts?.Dispose();
+            keys?.Dispose();
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The format and compression restore acts on must be the ones pg_dump's arguments and the message say.</summary>
+    private static void CheckConsistent(BackupManifest m)
+    {
+        string argsFormat;
+        try { DumpArgs.Prepare(m.PgDumpArgs, out argsFormat); }
+        catch (UsageException) { throw new MalformedDataException("the backup manifest's pg_dump arguments are not ones phicrypt backup accepts"); }
+        if (argsFormat != m.DumpFormat)
+            throw new MalformedDataException($"the backup manifest says dump format '{m.DumpFormat}' but its pg_dump arguments make '{argsFormat}'");
+        if (!m.EncryptionContext.TryGetValue(BackupRun.ContextId, out var id) || id != m.BackupId
+            || !m.EncryptionContext.TryGetValue("dump-format", out var format) || format != m.DumpFormat
+            || !m.EncryptionContext.TryGetValue("compression", out var compression) || compression != m.Compression)
+            throw new MalformedDataException("the backup manifest's encryption context disagrees with its backup id, dump format or compression");
+    }
+
+    /// <summary>The authenticated header must carry exactly the manifest's encryption context.</summary>
+    private static void CheckContext(BackupManifest m, MessageHeader header)
+    {
+        bool same = header.EncryptionContext.Count == m.EncryptionContext.Count
+            && m.EncryptionContext.All(kv => header.EncryptionContext.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        if (!same) throw new MalformedDataException("the message's encryption context disagrees with the backup manifest");
+    }
+
+    public void Dispose()
+    {
+        Message.Dispose();
+        Parts.Dispose();
+        Keys.Dispose();
+        _store.Dispose();
+    }
+}
+
 /// <summary>Counts the dump's bytes and remembers whether it starts like a custom-format archive ("PGDMP").</summary>
 internal sealed class DumpCheckStream : WriteOnlyStream
 {
@@ -109,5 +180,4 @@ internal sealed class DumpCheckStream : WriteOnlyStream
         if (Bytes < 5) data[..(int)Math.Min(data.Length, 5 - Bytes)].CopyTo(_head.AsSpan((int)Bytes));
         Bytes += data.Length;
     }
-
 }

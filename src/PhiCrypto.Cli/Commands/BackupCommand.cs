@@ -14,8 +14,9 @@ internal static class BackupCommand
           --pg-dump-args "..."   extra pg_dump arguments (default --format=custom; plain and tar allowed)
           --split SIZE           start a new part every SIZE bytes (K, M, G suffixes), e.g. 1G
           --compress zstd|none   compress with the zstd executable before encrypting (default zstd)
-          --keyring/--kek/--passphrase-file  wrap under the keyring's active "backups" version (also when
-                                 PHICRYPTO_KEYRING is set and no other key is given); --purpose P to change it
+          --keyring/--kek/--passphrase-file  the keyring (or PHICRYPTO_KEYRING; always needed): its active
+                                 "backup-signing" version signs the manifest, its active "backups" version
+                                 wraps the data key (--purpose P to change that one)
           --key-file FILE        wrap the backup's data key under this raw 32-byte AES key
           --key-name NAME        the key name recorded for --key-file (default "raw")
           --recovery-key PUB.pem wrap the backup's data key to this RSA public key (repeatable)
@@ -30,7 +31,7 @@ internal static class BackupCommand
         var a = BackupArgs.Parse(args, positional: false);
         if (a.Help) { Console.WriteLine(Usage); return ExitCodes.Ok; }
         var m = BackupRun.Run(a);
-        Console.Error.WriteLine($"backup {m.BackupId}: {m.DumpBytes} dump bytes -> {m.EncryptedBytes} encrypted bytes in {m.Parts.Count} part(s), {(m.Completed - m.Created).TotalSeconds:F1} s");
+        Console.Error.WriteLine($"backup {m.BackupId}: {m.DumpBytes} dump bytes -> {m.EncryptedBytes} encrypted bytes in {m.Parts.Count} part(s), {(m.Completed - m.Created).TotalSeconds:F1} s; signed by {m.Signature!.KeyName} ({m.Signature.Fingerprint})");
         return ExitCodes.Ok;
     }
 }

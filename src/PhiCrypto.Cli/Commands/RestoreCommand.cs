@@ -12,6 +12,11 @@ internal static class RestoreCommand
           --key-file FILE          or with the raw 32-byte AES key the backup was made with
           --keyring/--kek/...      or with the keyring (any version of "backups" that may still decrypt)
           --pg-restore-args "..."  extra pg_restore arguments (it always gets --exit-on-error)
+          --verify-key PUB.pem     the pinned backup verification key (disaster-recovery kit); without it,
+                                   the keyring's backup-signing key (the keyring must then be given)
+          --allow-unsigned         restore a backup made before signed backups (loud; never a plain dump)
+        Nothing starts before the manifest's signature, the message header's signed digest and the
+        parts' lengths are checked; plain-format dumps go to `psql -X -v ON_ERROR_STOP=1`, signed only.
         Every part's length is checked first, its SHA-256 as it is read, every frame's tag before its
         bytes reach pg_restore. Run `phicrypt verify` first: a part found damaged midway stops the
         restore with a non-zero status, after what came before it was restored.

@@ -63,8 +63,7 @@ public sealed class KeyringCli
 
     /// <summary>Opens the keyring (it owns the store); a missing one is an error that says how to create it.</summary>
     public Keyring OpenKeyring(KeyringOptions? options = null) =>
-        KeyringLocator.TryOpen(Location, KekSpec, confirm => ReadPassphrase(PassphraseFile, PassphraseVariable, confirm), options)
-        ?? throw new KeyNotAvailableException($"no keyring at {KeyringLocator.Describe(Location)}: create one with `phicrypt keys init`");
+        KeyringLocator.Open(Location, KekSpec, confirm => ReadPassphrase(PassphraseFile, PassphraseVariable, confirm), options);
 
     /// <summary>Builds a KEK from a spec. Passphrase parameters come from the keyring's settings when present.</summary>
     public static IKek CreateKek(string spec, IReadOnlyDictionary<string, string> settings, string? passphraseFile, string passphraseVariable,

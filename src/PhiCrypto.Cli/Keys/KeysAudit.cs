@@ -1,4 +1,6 @@
-// `phicrypt keys audit [--verify] [--json]`: the lifecycle events and the hash-chain check.
+// `phicrypt keys audit [--verify] [--json] [--head] [--expect-head SEQ:MAC]`: the lifecycle events and
+// the check of their keyed chain. --head prints the chain's head, the anchor to copy to WORM storage or
+// syslog; --expect-head fails (exit 3) when the store no longer contains that event: it was rolled back.
 using System.Text.Json;
 using PhiCrypto.Keys;
 
@@ -8,11 +10,19 @@ internal static class KeysAudit
 {
     public static int Run(KeyringCli cli, string[] rest)
     {
-        var a = new KeysArgs(rest, [], ["--verify", "--json"]);
-        a.Expect(0, "phicrypt keys audit [--verify] [--json]");
+        var a = new KeysArgs(rest, ["--expect-head"], ["--verify", "--json", "--head"]);
+        a.Expect(0, "phicrypt keys audit [--verify] [--json] [--head] [--expect-head SEQ:MAC]");
+        var anchor = a.One("--expect-head") is { } text ? ParseHead(text) : null;
         using var keyring = cli.OpenKeyring();
+        if (anchor is not null) keyring.CheckAuditHead(anchor);
+        if (a.Flag("--head")) { Console.Out.WriteLine(keyring.AuditHead.ToString()); return ExitCodes.Ok; }
+        if (anchor is not null && !a.Flag("--verify") && !a.Flag("--json"))
+        {
+            Console.Out.WriteLine($"audit head #{anchor.Sequence} is in the chain (head now {keyring.AuditHead})");
+            return ExitCodes.Ok;
+        }
         var events = keyring.AuditTrail;
-        var check = AuditChain.Verify(events);
+        var check = keyring.VerifyAudit();
         if (a.Flag("--json")) WriteJson(events, check);
         else if (!a.Flag("--verify"))
             foreach (var e in events)
@@ -24,6 +34,12 @@ internal static class KeysAudit
             return ExitCodes.Ok;
         }
         return CliErrors.Fail(check.Message, ExitCodes.AuthenticationFailed);
+    }
+
+    private static AuditHead ParseHead(string text)
+    {
+        try { return AuditHead.Parse(text); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
     private static string Target(AuditEvent e) => e.Purpose is null ? "-" : e.Version == 0 ? e.Purpose : KeyNames.Format(e.Purpose, e.Version);

@@ -19,7 +19,7 @@ public static class KeysDemo
             var path = Path.Combine(dir, "keyring.json");
             var kekBytes = RandomNumberGenerator.GetBytes(32);
             o.WriteLine("\n== Keys: init, rotate, audit (a throwaway keyring; the KEK stays in memory) ==");
-            using var keyring = Keyring.Initialize(new JsonFileKeyStore(path), new SoftwareKek("env:DEMO_MASTER_KEY", kekBytes), null, Ssn, "files");
+            using var keyring = Keyring.Create(new JsonFileKeyStore(path), new SoftwareKek("env:DEMO_MASTER_KEY", kekBytes), null, Ssn, "files");
             o.WriteLine($"  init: purposes {string.Join(", ", keyring.Purposes)}, each v1 active, KEK check value {keyring.KekCheckValue}");
             var before = keyring.EncryptField(Ssn, FieldMode.Deterministic, "123-45-6789"u8);
             var r2 = keyring.Rotate(Ssn, "quarterly rotation");

@@ -1,4 +1,6 @@
-// `phicrypt keys init`: a new keyring under the chosen KEK, optionally with purposes.
+// `phicrypt keys init`: a new keyring under the chosen KEK. Without --purpose it creates the default
+// purposes that `encrypt` and `backup` use ("files", "backups", "backup-signing"); with --purpose, exactly those listed;
+// --no-default-purposes makes an empty keyring (for `keys import`).
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -7,13 +9,15 @@ internal static class KeysInit
 {
     public static int Run(KeyringCli cli, string[] rest)
     {
-        var a = new KeysArgs(rest, ["--purpose", "--kdf"], ["--json"]);
-        a.Expect(0, "phicrypt keys init [--purpose P]... [--kdf pbkdf2-sha256|argon2id]");
-        var purposes = a.All("--purpose").ToArray();
+        var a = new KeysArgs(rest, ["--purpose", "--kdf"], ["--json", "--no-default-purposes"]);
+        a.Expect(0, "phicrypt keys init [--purpose P]... [--no-default-purposes] [--kdf pbkdf2-sha256|argon2id]");
+        var given = a.All("--purpose");
+        var purposes = (given.Count > 0 || a.Flag("--no-default-purposes") ? given : Keyring.DefaultPurposes).Distinct().ToArray();
         foreach (var p in purposes) KeyNames.CheckPurpose(p, "--purpose");
         var store = cli.OpenStore();
-        var kek = KeyringCli.CreateKek(cli.KekSpec, store.Load().Settings, cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));
-        using var keyring = Keyring.Initialize(store, kek, new KeyringOptions { DisposeStore = true }, purposes);
+        // fresh KDF parameters (a new salt), never ones read from the store
+        var kek = KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable, a.One("--kdf"));
+        using var keyring = Keyring.Create(store, kek, new KeyringOptions { DisposeStore = true }, purposes);
         Console.Out.WriteLine($"initialized keyring {keyring.StoreLocation} under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
         foreach (var p in purposes) Console.Out.WriteLine($"  {p}: v1 active");
         return ExitCodes.Ok;

@@ -1,4 +1,4 @@
-// `phicrypt keys rotate | rewrap | state`.
+// `phicrypt keys add | rotate | rewrap | state`.
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -7,6 +7,18 @@ internal static class KeysLifecycle
 {
     public const string NewPassphraseVariable = "PHICRYPTO_NEW_KEK_PASSPHRASE";
 
+    public static int Add(KeyringCli cli, string[] rest)
+    {
+        var a = new KeysArgs(rest, [], []);
+        a.Expect(1, "phicrypt keys add PURPOSE");
+        var purpose = a.Positional[0];
+        KeyNames.CheckPurpose(purpose, "PURPOSE");
+        using var keyring = cli.OpenKeyring();
+        var r = keyring.AddPurpose(purpose);
+        Console.Out.WriteLine($"{purpose}: v{r.Version} {KeyLifecycle.Name(r.State)}");
+        return ExitCodes.Ok;
+    }
+
     public static int Rotate(KeyringCli cli, string[] rest)
     {
         var a = new KeysArgs(rest, ["--reason"], ["--pre-active", "--json"]);
@@ -14,6 +26,7 @@ internal static class KeysLifecycle
         var purpose = a.Positional[0];
         KeyNames.CheckPurpose(purpose, "PURPOSE");
         using var keyring = cli.OpenKeyring();
+        KeyringHints.RequirePurpose(keyring, purpose);
         var r = keyring.Rotate(purpose, a.One("--reason") ?? "", activate: !a.Flag("--pre-active"));
         var previous = keyring.Versions(purpose).LastOrDefault(v => v.Version < r.Version && v.State == KeyState.Deactivated && v.Deactivated == r.Created);
         Console.Out.WriteLine($"{purpose}: v{r.Version} {KeyLifecycle.Name(r.State)}" + (previous is null ? "" : $" (v{previous.Version} deactivated)"));

@@ -29,19 +29,32 @@ internal static class KeysRecovery
 
     public static int Import(KeyringCli cli, string[] rest)
     {
-        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file"], ["--recovery-passphrase"]);
-        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F)");
+        var a = new KeysArgs(rest, ["--recovery-private-key", "--recovery-passphrase-file", "--source-kek"], ["--recovery-passphrase", "--init"]);
+        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--source-kek SPEC] [--init]");
         var bundle = File.ReadAllBytes(a.Positional[0]);
         using var rsa = a.One("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
         string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.One("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
-        // A new machine has an empty store: open it directly rather than through OpenKeyring (which wants a keyring).
-        var store = cli.OpenStore();
-        using var keyring = Keyring.Open(store, s => KeyringCli.CreateKek(cli.KekSpec, s, cli.PassphraseFile, KeyringCli.PassphraseVariable),
-                                         new KeyringOptions { DisposeStore = true });
-        int n = keyring.ImportRecoveryBundle(bundle, rsa, passphrase);
+        // A new machine has no keyring: --init creates an empty one (no purposes, so none clashes with the
+        // bundle's), after the bundle has opened, so that a wrong key or an altered bundle creates nothing.
+        // With the RSA key, the bundle's origin is checked under the source keyring's KEK: --source-kek, else this keyring's.
+        using var sourceKek = a.One("--source-kek") is { } spec
+            ? KeyringCli.CreateKek(spec, new Dictionary<string, string>(), null, "PHICRYPTO_SOURCE_KEK_PASSPHRASE")
+            : null;
+        var newKek = a.Flag("--init") ? CliKek(cli) : null;
+        if (newKek is not null)
+        {
+            try { RecoveryBundle.Open(bundle, rsa, passphrase, sourceKek ?? newKek).Dispose(); }
+            catch { newKek.Dispose(); throw; }
+        }
+        using var keyring = newKek is not null ? Keyring.Create(cli.OpenStore(), newKek, new KeyringOptions { DisposeStore = true }) : cli.OpenKeyring();
+        int n = keyring.ImportRecoveryBundle(bundle, rsa, passphrase, sourceKek, out var sourceHead);
         Console.Out.WriteLine($"imported {n} version(s) into {keyring.StoreLocation}, wrapped under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
+        Console.Out.WriteLine($"the bundle was made at source audit head {sourceHead}: compare it with the anchor kept for that keyring");
         return ExitCodes.Ok;
     }
+
+    private static IKek CliKek(KeyringCli cli) =>
+        KeyringCli.CreateKek(cli.KekSpec, new Dictionary<string, string>(), cli.PassphraseFile, KeyringCli.PassphraseVariable);
 
     private static RSA LoadPublicKey(string path)
     {

@@ -24,7 +24,7 @@ internal sealed class KeySource : IDisposable
         try
         {
             source.Add(source.ResolveMainKey(a, encrypt: true));
-            foreach (var pem in a.Values("--recovery-key")) source.Add(RawRsaKeyring.FromPem(ReadPem(pem)));
+            foreach (var pem in a.Values("--recovery-key")) source.Add(RecoveryKeyFile.Load(pem, needPrivate: false));
             return source;
         }
         catch { source.Dispose(); throw; }
@@ -37,7 +37,7 @@ internal sealed class KeySource : IDisposable
         try
         {
             var recovery = a.Value("--recovery-private-key");
-            if (recovery is not null) source.Add(RawRsaKeyring.FromPem(ReadPem(recovery)));
+            if (recovery is not null) source.Add(RecoveryKeyFile.Load(recovery, needPrivate: true));
             if (recovery is null || a.Value("--key-file") is not null) source.Add(source.ResolveMainKey(a, encrypt: false));
             return source;
         }
@@ -63,14 +63,9 @@ internal sealed class KeySource : IDisposable
         var options = new KeyringCli { Keyring = a.Value("--keyring"), Kek = a.Value("--kek"), PassphraseFile = a.Value("--passphrase-file") };
         var keyring = options.OpenKeyring();
         _owned.Add(keyring);
-        return new KeyringDataKeys(keyring, encrypt ? a.Value("--purpose") ?? "files" : null);
-    }
-
-    private static string ReadPem(string path)
-    {
-        var text = File.ReadAllText(path);
-        if (!text.Contains("-----BEGIN", StringComparison.Ordinal)) throw new UsageException($"'{path}' is not a PEM file");
-        return text;
+        var purpose = encrypt ? a.Value("--purpose") ?? "files" : null;
+        if (purpose is not null) KeyringHints.RequirePurpose(keyring, purpose);
+        return new KeyringDataKeys(keyring, purpose);
     }
 
     private void Add(IDataKeyWrapper wrapper)

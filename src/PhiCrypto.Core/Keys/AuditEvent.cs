@@ -1,7 +1,9 @@
-// One lifecycle event of the keyring, chained by SHA-256 to the event before it. Records name purposes,
-// versions and states, never key bytes. Binary form (big-endian), hashed as is (docs/keyring-format.md):
+// One lifecycle event of the keyring, chained by HMAC-SHA-256 (RFC 2104) to the event before it, under the
+// keyring's audit key (KeyringIntegrity): without the KEK nobody can edit, re-chain or append an event.
+// Events name purposes, versions and states, never key bytes. Binary form (big-endian), MACed as is
+// (docs/keyring-format.md):
 //
-//   u8   format = 0x01
+//   u8   format = 0x02       (0x01: the unkeyed SHA-256 chain of earlier releases, refused)
 //   u64  sequence          1, 2, 3, ... with no gaps
 //   i64  time              Unix ms
 //   u8   kind              (AuditKind)
@@ -10,9 +12,9 @@
 //   u8   from state, u8 to state   (0xFF = none)
 //   u8   A, A bytes        actor (user@host), UTF-8
 //   u16  D, D bytes        detail, UTF-8, at most 1024 bytes
-//   32   previous hash     (32 zero bytes for sequence 1)
+//   32   previous MAC      (32 zero bytes for sequence 1)
 //
-//   hash = SHA-256(all of the above)
+//   MAC ("hash" in the JSON and the database) = HMAC-SHA-256(audit key, all of the above)
 using System.Security.Cryptography;
 using System.Text;
 
@@ -33,7 +35,7 @@ public enum AuditKind : byte
 
 public sealed record AuditEvent
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
     public const int HashSize = 32;
     public const int MaxDetailBytes = 1024;
     private const byte NoState = 0xFF;
@@ -69,15 +71,16 @@ public sealed record AuditEvent
         return w.ToArray();
     }
 
-    public byte[] ComputeHash() => SHA256.HashData(ToBytes());
+    /// <summary>HMAC-SHA-256 of the event's bytes under the keyring's audit key.</summary>
+    public byte[] ComputeMac(ReadOnlySpan<byte> auditKey) => HMACSHA256.HashData(auditKey, ToBytes());
 
-    /// <summary>This event with <see cref="Hash"/> filled in.</summary>
-    public AuditEvent Sealed() => this with { Hash = ComputeHash() };
+    /// <summary>This event with its MAC (<see cref="Hash"/>) filled in.</summary>
+    public AuditEvent Sealed(ReadOnlySpan<byte> auditKey) => this with { Hash = ComputeMac(auditKey) };
 
     public static AuditEvent Parse(ReadOnlySpan<byte> data, ReadOnlySpan<byte> hash)
     {
         var r = new BinaryReader8(data, "audit record");
-        if (r.U8() != FormatVersion) throw new MalformedDataException("unsupported audit record format version");
+        if (r.U8() != FormatVersion) throw UnsupportedFormat();
         var e = new AuditEvent
         {
             Sequence = (long)r.U64(),
@@ -129,6 +132,9 @@ public sealed record AuditEvent
         return k is not null;
     }
 
+    internal static MalformedDataException UnsupportedFormat() =>
+        new("unsupported audit record format version (format 1, the unkeyed chain of earlier releases, is refused: see docs/keyring-format.md)");
+
     private static KeyState? State(byte b) => b == NoState ? null : KeyLifecycle.IsDefined(b) ? (KeyState)b : throw new MalformedDataException("audit record has an unknown state");
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
@@ -150,8 +156,8 @@ public sealed record AuditVerification(bool IsValid, long Count, long? BrokenAtS
 
 public static class AuditChain
 {
-    /// <summary>Checks sequence numbers, previous-hash links and each record's own hash, in order.</summary>
-    public static AuditVerification Verify(IReadOnlyList<AuditEvent> events)
+    /// <summary>Checks sequence numbers, previous-MAC links and each event's own MAC under <paramref name="auditKey"/>, in order.</summary>
+    public static AuditVerification Verify(IReadOnlyList<AuditEvent> events, ReadOnlySpan<byte> auditKey)
     {
         var prev = new byte[AuditEvent.HashSize];
         for (int i = 0; i < events.Count; i++)
@@ -159,19 +165,19 @@ public static class AuditChain
             var e = events[i];
             string? problem =
                 e.Sequence != i + 1 ? $"expected sequence {i + 1}, found {e.Sequence} (a record was deleted, inserted or reordered)" :
-                !CryptographicOperations.FixedTimeEquals(e.PreviousHash, prev) ? "its previous-hash does not match the record before it" :
-                !CryptographicOperations.FixedTimeEquals(SafeHash(e), e.Hash) ? "its hash does not match its contents (the record was edited)" :
+                !CryptographicOperations.FixedTimeEquals(e.PreviousHash, prev) ? "its previous-MAC does not match the record before it" :
+                !CryptographicOperations.FixedTimeEquals(SafeMac(e, auditKey), e.Hash) ? "its MAC does not verify (the record was edited, re-hashed or forged)" :
                 null;
             if (problem is not null)
                 return new AuditVerification(false, events.Count, e.Sequence, i, $"audit chain broken at record {i + 1} (sequence {e.Sequence}): {problem}", prev);
             prev = e.Hash;
         }
-        return new AuditVerification(true, events.Count, null, null, $"audit chain intact: {events.Count} records", prev);
+        return new AuditVerification(true, events.Count, null, null, $"audit chain intact: {events.Count} records, MACs verified", prev);
     }
 
-    private static byte[] SafeHash(AuditEvent e)
+    private static byte[] SafeMac(AuditEvent e, ReadOnlySpan<byte> auditKey)
     {
-        try { return e.ComputeHash(); }
+        try { return e.ComputeMac(auditKey); }
         catch (ArgumentException) { return new byte[AuditEvent.HashSize]; }
     }
 

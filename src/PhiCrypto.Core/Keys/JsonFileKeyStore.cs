@@ -1,8 +1,10 @@
 // The embedded default store: one JSON file (docs/keyring-format.md).
-//   {"format":"phicrypto-keyring","version":1,"settings":{...},"records":[...],"audit":[...]}
+//   {"format":"phicrypto-keyring","version":2,"settings":{...},"records":[...],"audit":[...]}
+// (version 1, before the keyed audit chain, is refused with a message that says so.)
 // Writers take an exclusive flock on "<file>.lock" (FileShare.None is flock(LOCK_EX) on Unix), re-read
 // the file, check the commit's conditions, write "<file>.tmp-<random>" with mode 0600, fsync it and
-// rename it over the file: readers see the old or the new file, never half of one.
+// rename it over the file, then fsync the directory so the rename itself survives a crash: readers see
+// the old or the new file, never half of one. The keyring's directory is created 0700, the files 0600.
 using System.Text.Json;
 
 namespace PhiCrypto.Keys;
@@ -10,7 +12,7 @@ namespace PhiCrypto.Keys;
 public sealed class JsonFileKeyStore : IKeyStore
 {
     public const string FormatName = "phicrypto-keyring";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode DirMode700 = FileMode600 | UnixFileMode.UserExecute;
 
@@ -75,8 +77,10 @@ public sealed class JsonFileKeyStore : IKeyStore
         {
             doc = JsonDocument.Parse(json.ToArray());
             var root = doc.RootElement;
-            if (root.GetProperty("format").GetString() != FormatName || root.GetProperty("version").GetInt32() != FormatVersion)
-                throw new MalformedDataException("not a phicrypto keyring file of a supported version");
+            if (root.GetProperty("format").GetString() != FormatName) throw new MalformedDataException("not a phicrypto keyring file");
+            if (root.GetProperty("version").GetInt32() is var v && v != FormatVersion)
+                throw new MalformedDataException($"keyring file version {v} is not supported (this release reads version {FormatVersion}; " +
+                                                 "version 1 predates the keyed audit chain and is refused: see docs/keyring-format.md)");
             var settings = new Dictionary<string, string>();
             foreach (var p in root.GetProperty("settings").EnumerateObject()) settings[p.Name] = p.Value.GetString()!;
             var records = root.GetProperty("records").EnumerateArray().Select(KeyringJson.ReadRecord).ToList();
@@ -160,6 +164,7 @@ public sealed class JsonFileKeyStore : IKeyStore
                 fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, Path, overwrite: true);
+            DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

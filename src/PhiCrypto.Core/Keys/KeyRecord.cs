@@ -1,11 +1,13 @@
-// One DEK version as the store keeps it: metadata, the DEK wrapped under the KEK, and a MAC that binds
-// the metadata to the DEK. Binary form (big-endian), documented in docs/keyring-format.md:
+// One DEK version as the store keeps it: metadata, the DEK wrapped under the KEK, a MAC that binds the
+// metadata to the DEK, and a store MAC under the keyring's record key (KeyringIntegrity) that covers it
+// all, tombstones included. Binary form (big-endian), documented in docs/keyring-format.md:
 //
-//   u8   format = 0x01
+//   u8   format = 0x02    (0x01, without generation and store MAC, is refused)
 //   u8   state            (KeyState)
 //   u8   wrap algorithm   (WrapAlgorithm: 0 none/destroyed, 1 AES-KWP, 2 AES-KW)
 //   u8   P, P bytes       purpose, UTF-8, 1..200
 //   u32  version          >= 1
+//   u64  generation       sequence of the audit event that wrote this state of the record
 //   i64  created, activated, deactivated, compromised, destroyed: Unix ms, 0 = not reached
 //   u64  usage reserved   randomized encryptions reserved under this version
 //   u16  K, K bytes       KEK id, UTF-8
@@ -13,9 +15,11 @@
 //   u8   W, W bytes       wrapped DEK (40 for KWP of 32 bytes; 0 when destroyed)
 //   u8   M, M bytes       MAC, 32 bytes (0 when destroyed): HMAC-SHA-256 over every byte before M,
 //                         keyed with HKDF-SHA-256(DEK, salt = "", info = "phicrypto key record mac v1")
+//   u8   S, S bytes       store MAC, 32 bytes: HMAC-SHA-256 over every byte before S, under the record key
 //
-// The MAC is why a moved or edited record (another purpose, version or state) is detected: only a
-// holder of the DEK can write a valid one. A wrong KEK is told apart by the check value, first.
+// The DEK MAC binds a record to its key (a recovery bundle carries it to another keyring); the store
+// MAC, with the generation that the audit chain must agree with, is why a replayed, edited or forged
+// record, live or destroyed, is refused. A wrong KEK is told apart by the check value, first.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,13 +29,15 @@ namespace PhiCrypto.Keys;
 
 public sealed record KeyRecord
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
     public const int DekSize = 32;
     public const int MacSize = 32;
     private static readonly byte[] MacInfo = "phicrypto key record mac v1"u8.ToArray();
 
     public required string Purpose { get; init; }
     public required uint Version { get; init; }
+    /// <summary>The audit sequence of the event that wrote this state of the record (set by the keyring on commit).</summary>
+    public long Generation { get; init; }
     public required KeyState State { get; init; }
     public required DateTimeOffset Created { get; init; }
     public DateTimeOffset? Activated { get; init; }
@@ -44,6 +50,8 @@ public sealed record KeyRecord
     public WrapAlgorithm WrapAlgorithm { get; init; }
     public byte[] Wrapped { get; init; } = [];
     public byte[] Mac { get; init; } = [];
+    /// <summary>HMAC-SHA-256 under the keyring's record key over everything else (<see cref="KeyringIntegrity"/>).</summary>
+    public byte[] StoreMac { get; init; } = [];
 
     public string KeyName => KeyNames.Format(Purpose, Version);
 
@@ -63,7 +71,7 @@ public sealed record KeyRecord
         KeyState.Active => this with { State = state, Activated = at },
         KeyState.Deactivated => this with { State = state, Deactivated = at },
         KeyState.Compromised => this with { State = state, Compromised = at },
-        KeyState.Destroyed => this with { State = state, Destroyed = at, KekCheckValue = [], WrapAlgorithm = WrapAlgorithm.None, Wrapped = [], Mac = [] },
+        KeyState.Destroyed => this with { State = state, Destroyed = at, KekCheckValue = [], WrapAlgorithm = WrapAlgorithm.None, Wrapped = [], Mac = [], StoreMac = [] },
         _ => this with { State = state },
     };
 
@@ -88,14 +96,28 @@ public sealed record KeyRecord
         finally { CryptographicOperations.ZeroMemory(macKey); }
     }
 
+    /// <summary>A copy whose store MAC is computed under the keyring's <paramref name="recordKey"/>.</summary>
+    internal KeyRecord Authenticated(ReadOnlySpan<byte> recordKey) => this with { StoreMac = HMACSHA256.HashData(recordKey, Unauthenticated()) };
+
+    /// <summary>Constant-time check of the store MAC under the keyring's <paramref name="recordKey"/>.</summary>
+    internal bool VerifyStoreMac(ReadOnlySpan<byte> recordKey) =>
+        StoreMac.Length == MacSize && CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(recordKey, Unauthenticated()), StoreMac);
+
     public byte[] ToBytes()
     {
-        var body = Body();
-        var result = new byte[body.Length + 1 + Mac.Length];
-        body.CopyTo(result, 0);
-        result[body.Length] = (byte)Mac.Length;
-        Mac.CopyTo(result, body.Length + 1);
-        return result;
+        var w = new BinaryWriter8();
+        w.Raw(Unauthenticated());
+        w.Bytes8(StoreMac);
+        return w.ToArray();
+    }
+
+    /// <summary>Body and DEK MAC: what the store MAC covers.</summary>
+    private byte[] Unauthenticated()
+    {
+        var w = new BinaryWriter8();
+        w.Raw(Body());
+        w.Bytes8(Mac);
+        return w.ToArray();
     }
 
     private byte[] Body()
@@ -106,6 +128,7 @@ public sealed record KeyRecord
         w.U8((byte)WrapAlgorithm);
         w.Str8(Purpose);
         w.U32(Version);
+        w.U64((ulong)Generation);
         w.Time(Created); w.Time(Activated); w.Time(Deactivated); w.Time(Compromised); w.Time(Destroyed);
         w.U64(UsageReserved);
         w.Str16(KekId);
@@ -118,7 +141,7 @@ public sealed record KeyRecord
     public static KeyRecord Parse(ReadOnlySpan<byte> data)
     {
         var r = new BinaryReader8(data, "key record");
-        if (r.U8() != FormatVersion) throw new MalformedDataException("unsupported key record format version");
+        if (r.U8() != FormatVersion) throw UnsupportedFormat();
         byte state = r.U8(), wrap = r.U8();
         if (!KeyLifecycle.IsDefined(state) || wrap > (byte)WrapAlgorithm.AesKw) throw new MalformedDataException("key record has an unknown state or wrap algorithm");
         var rec = new KeyRecord
@@ -127,6 +150,7 @@ public sealed record KeyRecord
             WrapAlgorithm = (WrapAlgorithm)wrap,
             Purpose = r.Str8(),
             Version = r.U32(),
+            Generation = (long)Math.Min(r.U64(), long.MaxValue),
             Created = r.Time() ?? throw new MalformedDataException("key record has no creation time"),
             Activated = r.Time(), Deactivated = r.Time(), Compromised = r.Time(), Destroyed = r.Time(),
             UsageReserved = r.U64(),
@@ -134,18 +158,22 @@ public sealed record KeyRecord
             KekCheckValue = r.Bytes8(),
             Wrapped = r.Bytes8(),
             Mac = r.Bytes8(),
+            StoreMac = r.Bytes8(),
         };
         r.End();
         rec.Validate();
         return rec;
     }
 
+    internal static MalformedDataException UnsupportedFormat() =>
+        new("unsupported key record format version (format 1, of earlier releases, is refused: see docs/keyring-format.md)");
+
     /// <summary>Structural checks shared by the binary and JSON parsers.</summary>
     internal void Validate()
     {
         if (!KeyNames.IsValidPurpose(Purpose) || Version == 0) throw new MalformedDataException("key record has an invalid purpose or version");
         bool destroyed = State == KeyState.Destroyed;
-        if (destroyed != (WrapAlgorithm == WrapAlgorithm.None) || destroyed != (Wrapped.Length == 0) || (!destroyed && Mac.Length != MacSize))
+        if (destroyed != (WrapAlgorithm == WrapAlgorithm.None) || destroyed != (Wrapped.Length == 0) || (!destroyed && Mac.Length != MacSize) || StoreMac.Length != MacSize)
             throw new MalformedDataException($"key record {KeyName} is inconsistent (state, wrapping and MAC disagree)");
     }
 

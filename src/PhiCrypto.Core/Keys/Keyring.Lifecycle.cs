@@ -14,12 +14,12 @@ public sealed partial class Keyring
             var audit = NewAudit(snap);
             var fresh = new Dictionary<(string, uint), KeyMaterial>();
             var record = NewVersion(purpose, 1, audit, fresh, "new purpose");
-            return new Plan<KeyRecord>(record, audit.Commit(snap, [record], []), fresh);
+            return new Plan<KeyRecord>(record, audit.Commit(snap, [record], [], fresh: fresh), fresh);
         });
     }
 
-    /// <summary>Adds an active version to <paramref name="purpose"/> (creating the purpose if needed) and
-    /// deactivates the previous one. If another writer rotated the same purpose at the same moment, its
+    /// <summary>Adds an active version to <paramref name="purpose"/>, which must exist (<see cref="AddPurpose"/>
+    /// creates one; a mistyped name is an error naming the known purposes), and deactivates the previous one. If another writer rotated the same purpose at the same moment, its
     /// new version is returned instead of making a second one. With <paramref name="activate"/> false the
     /// new version is pre-active (distributed first, activated later with SetState) and nothing is deactivated.</summary>
     public KeyRecord Rotate(string purpose, string reason = "", bool activate = true)
@@ -28,23 +28,23 @@ public sealed partial class Keyring
         uint? seenMax = null;
         return Mutate(snap =>
         {
-            var keys = snap.Find(purpose);
-            uint max = keys?.MaxVersion ?? 0;
+            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose, snap);
+            uint max = keys.MaxVersion;
             if (seenMax is { } seen && max > seen)
-                return new Plan<KeyRecord>(keys!.Versions[^1].Record, null); // another writer rotated first
+                return new Plan<KeyRecord>(keys.Versions[^1].Record, null); // another writer rotated first
             seenMax ??= max;
             var audit = NewAudit(snap);
             var fresh = new Dictionary<(string, uint), KeyMaterial>();
             var updates = new List<KeyRecord>();
-            if (activate && keys?.Active is { } old)
+            if (activate && keys.Active is { } old)
             {
-                updates.Add(Reseal(old.Record.WithState(KeyState.Deactivated, audit.Time), old));
+                updates.Add(old.Record.WithState(KeyState.Deactivated, audit.Time));
                 audit.Add(AuditKind.StateChange, purpose, old.Record.Version, KeyState.Active, KeyState.Deactivated, "rotated");
             }
             var record = NewVersion(purpose, max + 1, audit, fresh, reason, activate);
             audit.Add(AuditKind.Rotate, purpose, record.Version, null, record.State,
-                !activate ? "pre-active, to be activated later" : keys?.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first version");
-            return new Plan<KeyRecord>(record, audit.Commit(snap, [record], updates), fresh);
+                !activate ? "pre-active, to be activated later" : keys.Active is { } prev ? $"replaces v{prev.Record.Version}" : "first active version");
+            return new Plan<KeyRecord>(record, audit.Commit(snap, [record], updates, fresh: fresh), fresh);
         });
     }
 
@@ -56,7 +56,7 @@ public sealed partial class Keyring
         KeyNames.CheckPurpose(purpose);
         return Mutate(snap =>
         {
-            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose);
+            var keys = snap.Find(purpose) ?? throw UnknownPurpose(purpose, snap);
             var v = keys.Find(version) ?? throw new KeyNotAvailableException($"no key {KeyNames.Format(purpose, version)}");
             var from = v.Record.State;
             if (from == state) return new Plan<KeyRecord>(v.Record, null);
@@ -67,10 +67,10 @@ public sealed partial class Keyring
             var updates = new List<KeyRecord>();
             if (state == KeyState.Active && keys.Active is { } current)
             {
-                updates.Add(Reseal(current.Record.WithState(KeyState.Deactivated, audit.Time), current));
+                updates.Add(current.Record.WithState(KeyState.Deactivated, audit.Time));
                 audit.Add(AuditKind.StateChange, purpose, current.Record.Version, KeyState.Active, KeyState.Deactivated, $"v{version} activated");
             }
-            var changed = Reseal(v.Record.WithState(state, audit.Time), v);
+            var changed = v.Record.WithState(state, audit.Time);
             updates.Add(changed);
             audit.Add(state == KeyState.Active ? AuditKind.Activate : AuditKind.StateChange, purpose, version, from, state,
                 force && state == KeyState.Destroyed ? Join("forced", reason) : reason);
@@ -102,7 +102,8 @@ public sealed partial class Keyring
             {
                 if (v.Material is null) continue; // destroyed: nothing to wrap
                 var (alg, wrapped) = newKek.Wrap(v.Material.Dek.Span);
-                updates.Add(Reseal(v.Record with { KekId = newKek.Id, KekCheckValue = newKek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped }, v));
+                updates.Add(v.Record with { KekId = newKek.Id, KekCheckValue = newKek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped });
+                audit.Add(AuditKind.Rewrap, v.Record.Purpose, v.Record.Version, detail: $"to kek {newKek.Id}");
             }
             audit.Add(AuditKind.Rewrap, detail:
                 $"{updates.Count} record(s) from kek {_kek.Id} ({KeyCheckValue.ToHex(_kek.CheckValue)}) to kek {newKek.Id} ({KeyCheckValue.ToHex(newKek.CheckValue)})");

@@ -10,22 +10,26 @@ public sealed partial class Keyring : IDisposable
 {
     private readonly IKeyStore _store;
     private readonly KeyringOptions _options;
+    private readonly KeyringIntegrity _integrity;
     private readonly object _writeLock = new();
     private IKek _kek;
     private KeyringSnapshot _snapshot;
     private long _lastUnknownReloadTicks;
     private bool _disposed;
 
-    private Keyring(IKeyStore store, IKek kek, KeyringOptions options, KeyringSnapshot snapshot)
+    private Keyring(IKeyStore store, IKek kek, KeyringOptions options, KeyringIntegrity integrity, KeyringSnapshot snapshot)
     {
         _store = store;
         _kek = kek;
         _options = options;
+        _integrity = integrity;
         _snapshot = snapshot;
     }
 
     /// <summary>Opens the keyring in <paramref name="store"/> under <paramref name="kek"/>. The keyring owns the
-    /// KEK (disposes it) but not the store. Throws <see cref="WrongKekException"/> for another KEK.</summary>
+    /// KEK (disposes it) but not the store. Throws <see cref="KeyringNotFoundException"/> for an empty store,
+    /// <see cref="WrongKekException"/> for another KEK, <see cref="KeyringIntegrityException"/> for a store
+    /// changed by someone without the KEK.</summary>
     public static Keyring Open(IKeyStore store, IKek kek, KeyringOptions? options = null)
         => Open(store, _ => kek, options);
 
@@ -36,26 +40,42 @@ public sealed partial class Keyring : IDisposable
         options ??= new KeyringOptions();
         options.Validate();
         IKek? kek = null;
+        KeyringIntegrity? integrity = null;
         try
         {
             var contents = store.Load();
+            if (contents.IsEmpty) throw new KeyringNotFoundException(store.Location);
             kek = kekFactory(contents.Settings);
-            return new Keyring(store, kek, options, KeyringSnapshot.Build(contents, kek, null, null, options.Time));
+            integrity = KeyringIntegrity.Unwrap(contents.Settings, kek);
+            integrity.Verify(contents);
+            return new Keyring(store, kek, options, integrity, KeyringSnapshot.Build(contents, kek, null, null, options.Time));
         }
         catch
         {
+            integrity?.Dispose();
             kek?.Dispose();
             if (options.DisposeStore) store.Dispose();
             throw;
         }
     }
 
-    /// <summary>Starts a new keyring in an empty store: records the KEK's id, check value and settings,
-    /// and an audit "init" event. Purposes listed are created with an active version 1.</summary>
-    public static Keyring Initialize(IKeyStore store, IKek kek, KeyringOptions? options = null, params string[] purposes)
+    /// <summary>Creates a new keyring in an empty store (the only way one comes to exist): a fresh integrity
+    /// key wrapped under the KEK, the KEK's id and check value, and an audit "init" event. Each purpose listed
+    /// gets an active version 1. <see cref="PolicyViolationException"/> when the store already holds a keyring.</summary>
+    public static Keyring Create(IKeyStore store, IKek kek, KeyringOptions? options = null, params string[] purposes)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(kek);
         foreach (var p in purposes) KeyNames.CheckPurpose(p);
-        var keyring = Open(store, kek, options);
+        options ??= new KeyringOptions();
+        options.Validate();
+        if (!store.Load().IsEmpty)
+        {
+            if (options.DisposeStore) store.Dispose();
+            throw new PolicyViolationException($"keyring {store.Location} is already initialized");
+        }
+        var integrity = KeyringIntegrity.Generate();
+        var keyring = new Keyring(store, kek, options, integrity, KeyringSnapshot.Build(KeyStoreContents.Empty, kek, null, null));
         try
         {
             keyring.Mutate(snap =>
@@ -65,12 +85,16 @@ public sealed partial class Keyring : IDisposable
                 audit.Add(AuditKind.Init, detail: $"kek {kek.Id} (check value {KeyCheckValue.ToHex(kek.CheckValue)})");
                 var fresh = new Dictionary<(string, uint), KeyMaterial>();
                 var inserts = purposes.Distinct().Select(p => keyring.NewVersion(p, 1, audit, fresh, "created by init")).ToList();
-                return new Plan<int>(0, audit.Commit(snap, inserts, [], keyring.KekSettings(kek)), fresh);
+                return new Plan<int>(0, audit.Commit(snap, inserts, [], keyring.KekSettings(kek), fresh), fresh);
             });
             return keyring;
         }
         catch { keyring.Dispose(); throw; }
     }
+
+    /// <summary>The former name of <see cref="Create"/>.</summary>
+    public static Keyring Initialize(IKeyStore store, IKek kek, KeyringOptions? options = null, params string[] purposes) =>
+        Create(store, kek, options, purposes);
 
     /// <summary>The KEK currently protecting the records (id and check value only are public).</summary>
     public string KekId => _kek.Id;
@@ -91,8 +115,20 @@ public sealed partial class Keyring : IDisposable
 
     public IReadOnlyList<AuditEvent> AuditTrail => Snapshot.Contents.Audit;
 
-    /// <summary>Re-reads the store and verifies the whole audit chain.</summary>
-    public AuditVerification VerifyAudit() => AuditChain.Verify(_store.Load().Audit);
+    /// <summary>Re-reads the store and verifies the whole audit chain (MACs under the keyring's audit key).</summary>
+    public AuditVerification VerifyAudit() => _integrity.VerifyChain(_store.Load().Audit);
+
+    /// <summary>The head of the audit chain this keyring last read: the anchor to keep outside the store
+    /// (WORM storage, syslog) and to give to <see cref="CheckAuditHead"/> later.</summary>
+    public AuditHead AuditHead => new(Snapshot.AuditHead, Snapshot.AuditHeadHash);
+
+    /// <summary>Re-reads the store and checks that its chain still contains <paramref name="anchor"/>:
+    /// <see cref="KeyringIntegrityException"/> when the store was rolled back before it or replaced.</summary>
+    public void CheckAuditHead(AuditHead anchor)
+    {
+        Reload();
+        KeyringIntegrity.CheckAnchor(Snapshot.Contents.Audit, anchor);
+    }
 
     /// <summary>Re-reads the store (picks up versions other processes added). Thread-safe.</summary>
     public void Reload()
@@ -109,7 +145,12 @@ public sealed partial class Keyring : IDisposable
         }
     }
 
-    private KeyringSnapshot ReloadCore() => Swap(KeyringSnapshot.Build(_store.Load(), _kek, _snapshot, null, _options.Time));
+    private KeyringSnapshot ReloadCore()
+    {
+        var contents = _store.Load();
+        if (!contents.IsEmpty) _integrity.Verify(contents);
+        return Swap(KeyringSnapshot.Build(contents, _kek, _snapshot, null, _options.Time));
+    }
 
     private KeyringSnapshot Swap(KeyringSnapshot next)
     {
@@ -121,6 +162,14 @@ public sealed partial class Keyring : IDisposable
 
     internal static KeyNotAvailableException UnknownPurpose(string purpose) => new($"no keys for purpose '{purpose}'");
 
+    /// <summary>An unknown purpose, naming the known ones and how to add one.</summary>
+    private static KeyNotAvailableException UnknownPurpose(string purpose, KeyringSnapshot snap) =>
+        new($"no purpose '{purpose}' in the keyring (known: {(snap.Purposes.Count == 0 ? "none" : string.Join(", ", snap.Purposes.Keys.Order(StringComparer.Ordinal)))}); " +
+            "add it with `phicrypt keys add` (Keyring.AddPurpose)");
+
+    /// <summary>The purposes `phicrypt keys init` creates unless told otherwise: what `encrypt` and `backup` use.</summary>
+    public static IReadOnlyList<string> DefaultPurposes { get; } = ["files", "backups", "backup-signing"];
+
     public void Dispose()
     {
         lock (_writeLock)
@@ -129,6 +178,7 @@ public sealed partial class Keyring : IDisposable
             _disposed = true;
             foreach (var m in _snapshot.Materials) m.Dispose();
             _kek.Dispose();
+            _integrity.Dispose();
             if (_options.DisposeStore) _store.Dispose();
         }
     }
@@ -174,10 +224,11 @@ public sealed partial class Keyring : IDisposable
         foreach (var m in fresh.Values) m.Dispose();
     }
 
-    private AuditBuilder NewAudit(KeyringSnapshot snap) => new(snap.AuditHead, snap.AuditHeadHash, _options.Actor, Now());
+    private AuditBuilder NewAudit(KeyringSnapshot snap) => new(snap.AuditHead, snap.AuditHeadHash, _options.Actor, Now(), _integrity);
 
     private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_options.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
+    /// <summary>The settings that go with <paramref name="kek"/>: its parameters, id, check value, and the integrity key wrapped under it.</summary>
     private IReadOnlyDictionary<string, string> KekSettings(IKek kek)
     {
         var d = new Dictionary<string, string>(kek.StoreSettings)
@@ -185,6 +236,8 @@ public sealed partial class Keyring : IDisposable
             [KeyringSnapshot.KekIdSetting] = kek.Id,
             [KeyringSnapshot.KekCheckValueSetting] = KeyCheckValue.ToHex(kek.CheckValue),
         };
+        var (name, value) = _integrity.WrapUnder(kek);
+        d[name] = value;
         return d;
     }
 
@@ -201,7 +254,7 @@ public sealed partial class Keyring : IDisposable
             {
                 Purpose = purpose, Version = version, State = activate ? KeyState.Active : KeyState.PreActive, Created = now, Activated = activate ? now : null,
                 KekId = _kek.Id, KekCheckValue = _kek.CheckValue.ToArray(), WrapAlgorithm = alg, Wrapped = wrapped,
-            }.Seal(dek);
+            };
             fresh[(purpose, version)] = new KeyMaterial(purpose, version, dek);
             audit.Add(AuditKind.Create, purpose, version, null, KeyState.PreActive, detail);
             if (activate) audit.Add(AuditKind.Activate, purpose, version, KeyState.PreActive, KeyState.Active);
@@ -210,13 +263,16 @@ public sealed partial class Keyring : IDisposable
         finally { CryptographicOperations.ZeroMemory(dek); }
     }
 
-    /// <summary>Re-seals <paramref name="record"/> (after a metadata change) with the version's DEK.</summary>
+    /// <summary>Re-seals <paramref name="record"/> with the version's DEK. (Commit seals every record it writes
+    /// again, with its generation and store MAC; this stays for callers that build records themselves.)</summary>
     private static KeyRecord Reseal(KeyRecord record, KeyVersion v) =>
         record.State == KeyState.Destroyed ? record.Seal(default) :
         record.Seal((v.Material ?? throw new KeyNotAvailableException($"key {record.KeyName} has no key material")).Dek.Span);
 
-    /// <summary>Builds the chained audit events of one commit.</summary>
-    private sealed class AuditBuilder(long head, byte[] headHash, string actor, DateTimeOffset time)
+    /// <summary>Builds the chained, MACed audit events of one commit, and seals its records: each gets the
+    /// generation of the last event naming it, its DEK MAC and its store MAC. Every record a commit writes
+    /// must be named by one of its events (that is what the load-time agreement check relies on).</summary>
+    private sealed class AuditBuilder(long head, byte[] headHash, string actor, DateTimeOffset time, KeyringIntegrity integrity)
     {
         private readonly List<AuditEvent> _events = [];
         private byte[] _prev = headHash;
@@ -228,18 +284,30 @@ public sealed partial class Keyring : IDisposable
             {
                 Sequence = head + _events.Count + 1, Time = Time, Kind = kind, Purpose = purpose, Version = version,
                 FromState = from, ToState = to, Actor = actor, Detail = detail, PreviousHash = _prev,
-            }.Sealed();
+            };
+            e = integrity.Seal(e);
             _events.Add(e);
             _prev = e.Hash;
         }
 
-        public KeyStoreCommit Commit(KeyringSnapshot snap, IReadOnlyList<KeyRecord> inserts, IReadOnlyList<KeyRecord> updates, IReadOnlyDictionary<string, string>? settings = null) => new()
+        public KeyStoreCommit Commit(KeyringSnapshot snap, IReadOnlyList<KeyRecord> inserts, IReadOnlyList<KeyRecord> updates,
+                                     IReadOnlyDictionary<string, string>? settings = null, IReadOnlyDictionary<(string, uint), KeyMaterial>? fresh = null) => new()
         {
             ExpectedAuditHead = snap.AuditHead,
-            Inserts = inserts,
-            Updates = updates,
+            Inserts = [.. inserts.Select(r => Finish(r, fresh?.GetValueOrDefault((r.Purpose, r.Version))))],
+            Updates = [.. updates.Select(r => Finish(r, snap.Find(r.Purpose)?.Find(r.Version)?.Material))],
             Audit = [.. _events],
             Settings = settings ?? new Dictionary<string, string>(),
         };
+
+        private KeyRecord Finish(KeyRecord r, KeyMaterial? material)
+        {
+            var last = _events.LastOrDefault(e => e.Purpose == r.Purpose && e.Version == r.Version)
+                       ?? throw new InvalidOperationException($"no audit event of this commit names {r.KeyName}");
+            var withGeneration = r with { Generation = last.Sequence };
+            var sealedToDek = r.State == KeyState.Destroyed ? withGeneration.Seal(default)
+                : withGeneration.Seal((material ?? throw new KeyNotAvailableException($"key {r.KeyName} has no key material")).Dek.Span);
+            return integrity.Seal(sealedToDek);
+        }
     }
 }

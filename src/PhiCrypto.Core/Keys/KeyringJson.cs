@@ -1,6 +1,6 @@
 // JSON form of key records and audit events (docs/keyring-format.md), written with Utf8JsonWriter and
 // read with JsonDocument: no reflection, so it runs under NativeAOT. Each object starts with
-// "format": 1; times are UTC ISO 8601 with milliseconds, exactly what the binary form keeps, so a
+// "format": 2 (KeyRecord.FormatVersion, AuditEvent.FormatVersion); times are UTC ISO 8601 with milliseconds, exactly what the binary form keeps, so a
 // record's MAC and an event's hash verify after a JSON round trip.
 using System.Globalization;
 using System.Text.Json;
@@ -17,6 +17,7 @@ public static class KeyringJson
         w.WriteNumber("format", KeyRecord.FormatVersion);
         w.WriteString("purpose", r.Purpose);
         w.WriteNumber("version", r.Version);
+        w.WriteNumber("generation", r.Generation);
         w.WriteString("state", KeyLifecycle.Name(r.State));
         WriteTime(w, "created", r.Created);
         WriteTime(w, "activated", r.Activated);
@@ -29,6 +30,7 @@ public static class KeyringJson
         w.WriteString("wrap", WrapName(r.WrapAlgorithm));
         w.WriteString("wrapped", Convert.ToBase64String(r.Wrapped));
         w.WriteString("mac", Convert.ToBase64String(r.Mac));
+        w.WriteString("storeMac", Convert.ToBase64String(r.StoreMac));
         w.WriteEndObject();
     }
 
@@ -36,11 +38,12 @@ public static class KeyringJson
     {
         try
         {
-            if (e.GetProperty("format").GetInt32() != KeyRecord.FormatVersion) throw new MalformedDataException("unsupported key record format version");
+            if (e.GetProperty("format").GetInt32() != KeyRecord.FormatVersion) throw KeyRecord.UnsupportedFormat();
             var r = new KeyRecord
             {
                 Purpose = e.GetProperty("purpose").GetString()!,
                 Version = e.GetProperty("version").GetUInt32(),
+                Generation = e.GetProperty("generation").GetInt64(),
                 State = KeyLifecycle.Parse(e.GetProperty("state").GetString()!),
                 Created = ReadTime(e, "created") ?? throw new MalformedDataException("key record has no creation time"),
                 Activated = ReadTime(e, "activated"),
@@ -53,6 +56,7 @@ public static class KeyringJson
                 WrapAlgorithm = ParseWrap(e.GetProperty("wrap").GetString()!),
                 Wrapped = Convert.FromBase64String(e.GetProperty("wrapped").GetString()!),
                 Mac = Convert.FromBase64String(e.GetProperty("mac").GetString()!),
+                StoreMac = Convert.FromBase64String(e.GetProperty("storeMac").GetString()!),
             };
             r.Validate();
             return r;
@@ -85,7 +89,7 @@ public static class KeyringJson
     {
         try
         {
-            if (e.GetProperty("format").GetInt32() != AuditEvent.FormatVersion) throw new MalformedDataException("unsupported audit record format version");
+            if (e.GetProperty("format").GetInt32() != AuditEvent.FormatVersion) throw AuditEvent.UnsupportedFormat();
             if (!AuditEvent.TryParseKind(e.GetProperty("event").GetString()!, out var kind)) throw new MalformedDataException("audit record has an unknown event");
             return new AuditEvent
             {
@@ -115,7 +119,7 @@ public static class KeyringJson
         _ => "none",
     };
 
-    private static WrapAlgorithm ParseWrap(string s) => s switch
+    internal static WrapAlgorithm ParseWrap(string s) => s switch
     {
         "aes-kwp" => WrapAlgorithm.AesKwp,
         "aes-kw" => WrapAlgorithm.AesKw,

@@ -1,6 +1,9 @@
 // KEK derived from a passphrase: PBKDF2-HMAC-SHA-256 (NIST SP 800-132, FIPS-approved) or Argon2id
 // (RFC 9106, not FIPS-approved). The KDF, salt (16 random bytes) and cost are stored with the keyring
 // as settings, never the passphrase or the key. Passphrases are taken as UTF-8 bytes.
+// The store is untrusted, so parameters read from it must lie between floors (OWASP 2023: PBKDF2 600,000
+// iterations; Argon2id 19 MiB) and ceilings (so a store writer cannot make every open burn minutes of CPU
+// or gigabytes of memory); new parameters are checked the same way.
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -22,6 +25,10 @@ public static class PassphraseKek
     public const int DefaultArgon2Passes = 3;
     public const int DefaultArgon2MemoryKib = 64 * 1024;
     public const int SaltSize = 16;
+
+    public const int MinPbkdf2Iterations = 600_000, MaxPbkdf2Iterations = 20_000_000;
+    public const int MinArgon2MemoryKib = 19 * 1024, MaxArgon2MemoryKib = 4 * 1024 * 1024;
+    public const int MinArgon2Passes = 1, MaxArgon2Passes = 16;
 
     /// <summary>True when <paramref name="settings"/> hold passphrase KEK parameters.</summary>
     public static bool HasParameters(IReadOnlyDictionary<string, string> settings) => settings.ContainsKey(KdfSetting);
@@ -60,13 +67,20 @@ public static class PassphraseKek
         public static Parameters New(string kdf, int? cost)
         {
             var salt = RandomNumberGenerator.GetBytes(SaltSize);
-            return kdf switch
+            var p = kdf switch
             {
                 Pbkdf2Name => new Parameters(kdf, salt, cost ?? DefaultPbkdf2Iterations, 0),
                 Argon2idName => new Parameters(kdf, salt, cost ?? DefaultArgon2Passes, DefaultArgon2MemoryKib),
                 _ => throw new ArgumentException($"unknown passphrase KDF '{kdf}' ({Pbkdf2Name} or {Argon2idName})"),
             };
+            return p.OutOfBounds() is { } problem ? throw new ArgumentException(problem) : p;
         }
+
+        /// <summary>Why these parameters are below a floor or above a ceiling, or null when they are within.</summary>
+        public string? OutOfBounds() => Kdf == Pbkdf2Name
+            ? Cost is < MinPbkdf2Iterations or > MaxPbkdf2Iterations ? $"PBKDF2 iterations must be {MinPbkdf2Iterations} to {MaxPbkdf2Iterations} (got {Cost})" : null
+            : MemoryKib is < MinArgon2MemoryKib or > MaxArgon2MemoryKib ? $"Argon2id memory must be {MinArgon2MemoryKib} to {MaxArgon2MemoryKib} KiB (got {MemoryKib})"
+            : Cost is < MinArgon2Passes or > MaxArgon2Passes ? $"Argon2id passes must be {MinArgon2Passes} to {MaxArgon2Passes} (got {Cost})" : null;
 
         public static Parameters Read(IReadOnlyDictionary<string, string> s)
         {
@@ -77,8 +91,11 @@ public static class PassphraseKek
                 var salt = Convert.FromBase64String(s[SaltSetting]);
                 int cost = int.Parse(s[IterationsSetting], NumberStyles.None, CultureInfo.InvariantCulture);
                 int mem = kdf == Argon2idName ? int.Parse(s[MemorySetting], NumberStyles.None, CultureInfo.InvariantCulture) : 0;
-                if (salt.Length < SaltSize || cost < 1) throw new FormatException();
-                return new Parameters(kdf, salt, cost, mem);
+                if (salt.Length != SaltSize) throw new FormatException();
+                var p = new Parameters(kdf, salt, cost, mem);
+                return p.OutOfBounds() is { } problem
+                    ? throw new PolicyViolationException($"the keyring's passphrase KEK parameters are out of bounds: {problem}; the store may have been tampered with")
+                    : p;
             }
             catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException)
             {

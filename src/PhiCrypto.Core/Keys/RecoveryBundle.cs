@@ -1,17 +1,27 @@
 // Disaster-recovery bundle: every key record of a keyring with its DEK, sealed to an offline RSA
 // recovery key (RSA-OAEP-SHA-256, 4096-bit, RFC 8017) and/or a recovery passphrase (PBKDF2-HMAC-SHA-256,
 // SP 800-132, then AES-KWP). Hybrid: a random 32-byte bundle key encrypts the payload with AES-256-GCM
-// (SP 800-38D) and each recipient wraps that bundle key. Binary form, big-endian (docs/keyring-format.md):
+// (SP 800-38D) and each recipient wraps that bundle key.
 //
-//   u8   format = 0x01
+// Origin: RSA-OAEP hides the bundle key but proves nothing about who chose it: anyone with the recovery
+// public key could seal DEKs of their own. So a bundle also carries the source keyring's integrity key
+// wrapped under the source KEK, and ends with an HMAC-SHA-256 under a key derived from it. Opening with
+// the RSA key needs that KEK (the target's own when it is the same, else given); opening with the
+// passphrase proves origin by itself (only its holder could wrap the bundle key under it).
+// Binary form, big-endian (docs/keyring-format.md):
+//
+//   u8   format = 0x02       (0x01, without the origin MAC, is refused)
 //   4    magic "PHRB"
 //   i64  created (Unix ms)
 //   u8   R recipients (1..16), each:
 //          u8 type (1 = RSA-OAEP-SHA-256, 2 = passphrase), u16 L, L bytes:
 //            type 1: 32-byte SHA-256 of the recipient's SubjectPublicKeyInfo, then the OAEP ciphertext
 //            type 2: u32 PBKDF2 iterations, 16-byte salt, 40-byte AES-KWP(derived key, bundle key)
+//   u16  source KEK id, u8 + 3 bytes its check value, u16 + the integrity key wrapped under it
+//        (the keyring setting "keyring.integrity-key": "aes-kwp:" + base64)
 //   12   nonce
-//   rest AES-256-GCM(bundle key, nonce, payload, AD = every byte before the nonce): ciphertext || tag
+//   n    AES-256-GCM(bundle key, nonce, payload, AD = every byte before the nonce): ciphertext || tag
+//   32   origin MAC: HMAC-SHA-256(HKDF(integrity key, "phicrypto recovery bundle mac v2"), every byte before)
 //
 //   payload: u64 source audit head, 32-byte source audit head hash, u32 N, then N times:
 //            u16 length + key record (binary form), u8 D + D bytes DEK (0 for a destroyed record)
@@ -33,13 +43,18 @@ public sealed class RecoveredKeys : IDisposable
     public long SourceAuditHead { get; }
     public byte[] SourceAuditHash { get; }
     public IReadOnlyList<(KeyRecord Record, SecretKey? Dek)> Keys { get; }
+    /// <summary>The id of the KEK the source keyring was under, as the bundle says.</summary>
+    public string SourceKekId { get; init; } = "";
+
+    /// <summary>The source keyring's audit head when the bundle was made: compare it with the anchor kept for that keyring.</summary>
+    public AuditHead SourceAuditHeadAnchor => new(SourceAuditHead, SourceAuditHash);
 
     public void Dispose() { foreach (var (_, k) in Keys) k?.Dispose(); }
 }
 
 public static class RecoveryBundle
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
     public const int MinRsaBits = 4096;
     public const int DefaultPbkdf2Iterations = 600_000;
     private const byte RsaRecipient = 1, PassphraseRecipient = 2;
@@ -49,7 +64,8 @@ public static class RecoveryBundle
     public static string Fingerprint(RSA key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
 
     internal static byte[] Seal(IReadOnlyList<(KeyRecord Record, ReadOnlyMemory<byte> Dek)> keys, long auditHead, byte[] auditHash,
-                                IReadOnlyList<RSA> rsaRecipients, string? passphrase, int iterations, DateTimeOffset now)
+                                IReadOnlyList<RSA> rsaRecipients, string? passphrase, int iterations, DateTimeOffset now,
+                                KeyringIntegrity origin, IKek sourceKek)
     {
         if (rsaRecipients.Count == 0 && string.IsNullOrEmpty(passphrase)) throw new ArgumentException("a recovery bundle needs an RSA recovery key or a recovery passphrase");
         if (rsaRecipients.Count + (passphrase is null ? 0 : 1) > 16) throw new ArgumentException("at most 16 recovery recipients");
@@ -74,13 +90,17 @@ public static class RecoveryBundle
                 w.U8(PassphraseRecipient);
                 w.Bytes16(PassphraseRecipientBody(passphrase, iterations, bundleKey));
             }
+            w.Str16(sourceKek.Id);
+            w.Bytes8(sourceKek.CheckValue);
+            w.Str16(origin.WrapUnder(sourceKek).Value);
             var header = w.ToArray();
             var nonce = RandomNumberGenerator.GetBytes(Aes256Gcm.NonceSize);
-            var output = new byte[header.Length + nonce.Length + payload.Length + Aes256Gcm.TagSize];
+            int sealedEnd = header.Length + nonce.Length + payload.Length + Aes256Gcm.TagSize;
+            var output = new byte[sealedEnd + OriginMacSize];
             header.CopyTo(output, 0);
             nonce.CopyTo(output, header.Length);
-            using var gcm = Aes256Gcm.Create(bundleKey);
-            gcm.Encrypt(nonce, payload, header, output.AsSpan(header.Length + nonce.Length));
+            using (var gcm = Aes256Gcm.Create(bundleKey)) gcm.Encrypt(nonce, payload, header, output.AsSpan(header.Length + nonce.Length, payload.Length + Aes256Gcm.TagSize));
+            origin.BundleMac(output.AsSpan(0, sealedEnd)).CopyTo(output, sealedEnd);
             return output;
         }
         finally
@@ -91,37 +111,66 @@ public static class RecoveryBundle
     }
 
     /// <summary>Opens a bundle with the RSA private key or the passphrase; <see cref="AuthenticationFailedException"/>
-    /// when neither opens it or it was altered. Each record's MAC is checked against its DEK.</summary>
-    public static RecoveredKeys Open(ReadOnlySpan<byte> bundle, RSA? privateKey, string? passphrase)
+    /// when neither opens it or it was altered. Opened with the RSA key, its origin MAC must verify under the
+    /// integrity key that <paramref name="sourceKek"/> unwraps (<see cref="KeyringIntegrityException"/> when no
+    /// such KEK is given: the bundle may be a forgery). Each record's MAC is checked against its DEK.</summary>
+    public static RecoveredKeys Open(ReadOnlySpan<byte> bundle, RSA? privateKey, string? passphrase, IKek? sourceKek = null)
     {
         if (privateKey is null && string.IsNullOrEmpty(passphrase)) throw new ArgumentException("opening a recovery bundle needs the RSA private key or the recovery passphrase");
         var r = new BinaryReader8(bundle, "recovery bundle");
-        if (r.U8() != FormatVersion || !r.Raw(4).AsSpan().SequenceEqual(Magic)) throw new MalformedDataException("not a recovery bundle of a supported version");
+        if (r.U8() != FormatVersion || !r.Raw(4).AsSpan().SequenceEqual(Magic))
+            throw new MalformedDataException("not a recovery bundle of a supported version (format 1, without an origin MAC, is refused)");
         var created = r.Time() ?? throw new MalformedDataException("recovery bundle has no creation time");
         int count = r.U8();
         byte[]? bundleKey = null;
+        bool byPassphrase = false;
         for (int i = 0; i < count; i++)
         {
             byte type = r.U8();
             var body = r.Bytes16();
-            bundleKey ??= TryRecipient(type, body, privateKey, passphrase);
+            if (bundleKey is not null) continue;
+            bundleKey = TryRecipient(type, body, privateKey, passphrase);
+            byPassphrase = bundleKey is not null && type == PassphraseRecipient;
         }
+        var source = new BundleSource(r.Str16(), r.Bytes8(), r.Str16());
         int headerLength = bundle.Length - r.Remaining;
         var nonce = r.Raw(Aes256Gcm.NonceSize);
         if (bundleKey is null) throw new AuthenticationFailedException();
-        var sealedPayload = bundle[(headerLength + nonce.Length)..];
+        if (r.Remaining < Aes256Gcm.TagSize + OriginMacSize) throw new MalformedDataException("recovery bundle is truncated");
+        if (!byPassphrase) CheckOrigin(bundle, source, sourceKek);
+        var sealedPayload = bundle[(headerLength + nonce.Length)..^OriginMacSize];
         if (sealedPayload.Length < Aes256Gcm.TagSize) throw new MalformedDataException("recovery bundle is truncated");
         var payload = new byte[sealedPayload.Length - Aes256Gcm.TagSize];
         try
         {
             using (var gcm = Aes256Gcm.Create(bundleKey)) gcm.Decrypt(nonce, sealedPayload, bundle[..headerLength], payload);
-            return ParsePayload(payload, created);
+            return ParsePayload(payload, created, source.KekId);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(bundleKey);
             CryptographicOperations.ZeroMemory(payload);
         }
+    }
+
+    private const int OriginMacSize = 32;
+
+    /// <summary>What the bundle says about the keyring it came from (unauthenticated until the origin MAC verifies).</summary>
+    private sealed record BundleSource(string KekId, byte[] KekCheckValue, string WrappedIntegrityKey);
+
+    /// <summary>The origin MAC under the source keyring's integrity key, which only its KEK unwraps.</summary>
+    private static void CheckOrigin(ReadOnlySpan<byte> bundle, BundleSource source, IKek? kek)
+    {
+        if (kek is null || !CryptographicOperations.FixedTimeEquals(kek.CheckValue, source.KekCheckValue))
+            throw new KeyringIntegrityException(
+                $"the bundle's origin is unproven: it was made under KEK '{source.KekId}' (check value {KeyCheckValue.ToHex(source.KekCheckValue)}); " +
+                "give that KEK (phicrypt keys import --source-kek), or open the bundle with its recovery passphrase");
+        KeyringIntegrity origin;
+        try { origin = KeyringIntegrity.Unwrap(new Dictionary<string, string> { [KeyringIntegrity.Setting] = source.WrappedIntegrityKey }, kek); }
+        catch (KeyringIntegrityException) { throw new KeyringIntegrityException("the bundle's origin MAC does not verify: it is not from a keyring under that KEK (forged or altered)"); }
+        using (origin)
+            if (!CryptographicOperations.FixedTimeEquals(origin.BundleMac(bundle[..^OriginMacSize]), bundle[^OriginMacSize..]))
+                throw new KeyringIntegrityException("the bundle's origin MAC does not verify: it is not from a keyring under that KEK (forged or altered)");
     }
 
     private static byte[]? TryRecipient(byte type, byte[] body, RSA? privateKey, string? passphrase)
@@ -186,7 +235,7 @@ public static class RecoveryBundle
         return w.ToArray(); // the MemoryStream's internal buffer may keep a copy until collected: a known limit
     }
 
-    private static RecoveredKeys ParsePayload(ReadOnlySpan<byte> payload, DateTimeOffset created)
+    private static RecoveredKeys ParsePayload(ReadOnlySpan<byte> payload, DateTimeOffset created, string sourceKekId)
     {
         var r = new BinaryReader8(payload, "recovery bundle payload");
         long head = (long)r.U64();
@@ -209,7 +258,7 @@ public static class RecoveryBundle
                 finally { CryptographicOperations.ZeroMemory(dek); }
             }
             r.End();
-            return new RecoveredKeys(created, head, hash, keys);
+            return new RecoveredKeys(created, head, hash, keys) { SourceKekId = sourceKekId };
         }
         catch
         {

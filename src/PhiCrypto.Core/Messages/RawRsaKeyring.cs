@@ -39,6 +39,10 @@ public sealed class RawRsaKeyring : IDataKeyWrapper, IDisposable
         return new RawRsaKeyring(keyNamespace, keyName ?? RecoveryKeyName(rsa), rsa, hasPrivate);
     }
 
+    /// <summary>Takes ownership of <paramref name="rsa"/> (e.g. a private key decrypted from an encrypted PEM).</summary>
+    public static RawRsaKeyring FromRsa(RSA rsa, bool hasPrivate, string keyNamespace = RawAesKeyring.DefaultNamespace) =>
+        new(keyNamespace, RecoveryKeyName(rsa), rsa, hasPrivate);
+
     /// <summary>"recovery/" + hex of the first 8 bytes of SHA-256(SubjectPublicKeyInfo).</summary>
     public static string RecoveryKeyName(RSA rsa)
     {

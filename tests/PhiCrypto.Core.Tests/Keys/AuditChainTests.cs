@@ -4,6 +4,8 @@ namespace PhiCrypto.Core.Tests.Keys;
 
 public class AuditChainTests
 {
+    private static readonly byte[] Key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
     private static List<AuditEvent> Chain(int n)
     {
         var list = new List<AuditEvent>();
@@ -14,7 +16,7 @@ public class AuditChainTests
             {
                 Sequence = i, Time = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000 + i), Kind = AuditKind.Rotate,
                 Purpose = "files", Version = (uint)i, ToState = KeyState.Active, Actor = "test@host", Detail = $"event {i}", PreviousHash = prev,
-            }.Sealed();
+            }.Sealed(Key);
             list.Add(e);
             prev = e.Hash;
         }
@@ -24,7 +26,7 @@ public class AuditChainTests
     [Fact]
     public void Intact_chain_verifies()
     {
-        var v = AuditChain.Verify(Chain(5));
+        var v = AuditChain.Verify(Chain(5), Key);
         Assert.True(v.IsValid);
         Assert.Equal(5, v.Count);
     }
@@ -34,7 +36,7 @@ public class AuditChainTests
     {
         var c = Chain(5);
         c[2] = c[2] with { Detail = "nothing happened" };
-        var v = AuditChain.Verify(c);
+        var v = AuditChain.Verify(c, Key);
         Assert.False(v.IsValid);
         Assert.Equal(3, v.BrokenAtSequence);
         Assert.Contains("edited", v.Message);
@@ -44,10 +46,10 @@ public class AuditChainTests
     public void Edited_and_rehashed_record_breaks_the_next_link()
     {
         var c = Chain(5);
-        c[2] = (c[2] with { Detail = "nothing happened" }).Sealed();
-        var v = AuditChain.Verify(c);
+        c[2] = (c[2] with { Detail = "nothing happened" }).Sealed(Key);
+        var v = AuditChain.Verify(c, Key);
         Assert.Equal(4, v.BrokenAtSequence);
-        Assert.Contains("previous-hash", v.Message);
+        Assert.Contains("previous-MAC", v.Message);
     }
 
     [Fact]
@@ -55,7 +57,7 @@ public class AuditChainTests
     {
         var c = Chain(5);
         c.RemoveAt(1);
-        var v = AuditChain.Verify(c);
+        var v = AuditChain.Verify(c, Key);
         Assert.False(v.IsValid);
         Assert.Equal(1, v.BrokenAtIndex);
     }
@@ -67,7 +69,7 @@ public class AuditChainTests
         var back = AuditEvent.Parse(e.ToBytes(), e.Hash);
         Assert.Equal(e.ToBytes(), back.ToBytes());
         Assert.Equal(AuditEvent.FormatVersion, e.ToBytes()[0]);
-        Assert.True(AuditChain.Verify([back]).IsValid);
+        Assert.True(AuditChain.Verify([back], Key).IsValid);
     }
 
     [Fact]
@@ -92,15 +94,21 @@ public class AuditChainTests
     }
 
     [Fact]
-    public void Tampered_audit_file_is_detected_by_the_verifier()
+    public void Tampered_audit_file_is_refused_on_open_naming_the_event()
     {
         using var t = new TempKeyring();
         using (var k = t.Init("files")) k.Rotate("files");
         var text = File.ReadAllText(t.Path).Replace("\"detail\": \"rotated\"", "\"detail\": \"nothing to see\"");
         File.WriteAllText(t.Path, text);
-        using var k2 = t.Open();
-        var v = k2.VerifyAudit();
+        var e = Assert.Throws<KeyringIntegrityException>(() => t.Open());
+        Assert.Contains("sequence 4", e.Message);
+    }
+
+    [Fact]
+    public void A_chain_made_under_another_key_does_not_verify()
+    {
+        var v = AuditChain.Verify(Chain(3), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         Assert.False(v.IsValid);
-        Assert.Equal(4, v.BrokenAtSequence);
+        Assert.Equal(1, v.BrokenAtSequence);
     }
 }

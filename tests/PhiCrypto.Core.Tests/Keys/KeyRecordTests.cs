@@ -6,6 +6,8 @@ namespace PhiCrypto.Core.Tests.Keys;
 
 public class KeyRecordTests
 {
+    private static readonly byte[] RecordKey = RandomNumberGenerator.GetBytes(32);
+
     private static (KeyRecord Record, byte[] Dek) Sample()
     {
         var dek = RandomNumberGenerator.GetBytes(32);
@@ -16,8 +18,8 @@ public class KeyRecordTests
         {
             Purpose = "clinic.Patient.ssn", Version = 7, State = KeyState.Deactivated, Created = now, Activated = now.AddDays(1),
             Deactivated = now.AddDays(90), UsageReserved = 65536, KekId = kek.Id, KekCheckValue = kek.CheckValue.ToArray(),
-            WrapAlgorithm = alg, Wrapped = wrapped,
-        }.Seal(dek);
+            WrapAlgorithm = alg, Wrapped = wrapped, Generation = 12,
+        }.Seal(dek).Authenticated(RecordKey);
         return (r, dek);
     }
 
@@ -51,8 +53,9 @@ public class KeyRecordTests
     public void Unknown_format_version_is_malformed()
     {
         var bytes = Sample().Record.ToBytes();
-        bytes[0] = 2;
-        Assert.Throws<MalformedDataException>(() => KeyRecord.Parse(bytes));
+        bytes[0] = 1; // format 1, before the store MAC: refused, not misread
+        var e = Assert.Throws<MalformedDataException>(() => KeyRecord.Parse(bytes));
+        Assert.Contains("format 1", e.Message);
     }
 
     [Fact]
@@ -74,14 +77,27 @@ public class KeyRecordTests
     }
 
     [Fact]
-    public void Destroyed_record_keeps_no_key_bytes()
+    public void Store_mac_binds_state_usage_and_generation_and_needs_the_record_key()
     {
         var (r, _) = Sample();
-        var d = r.WithState(KeyState.Destroyed, DateTimeOffset.UtcNow).Seal(default);
+        Assert.True(r.VerifyStoreMac(RecordKey));
+        Assert.False((r with { State = KeyState.Active }).VerifyStoreMac(RecordKey));
+        Assert.False((r with { UsageReserved = 0 }).VerifyStoreMac(RecordKey));
+        Assert.False((r with { Generation = 11 }).VerifyStoreMac(RecordKey));
+        Assert.False(r.VerifyStoreMac(RandomNumberGenerator.GetBytes(32)));
+    }
+
+    [Fact]
+    public void Destroyed_record_keeps_no_key_bytes_but_is_authenticated()
+    {
+        var (r, _) = Sample();
+        var d = r.WithState(KeyState.Destroyed, DateTimeOffset.UtcNow).Seal(default).Authenticated(RecordKey);
         Assert.Empty(d.Wrapped);
         Assert.Empty(d.Mac);
         Assert.Equal(WrapAlgorithm.None, d.WrapAlgorithm);
         Assert.Equal(d.ToBytes(), KeyRecord.Parse(d.ToBytes()).ToBytes());
+        Assert.True(KeyRecord.Parse(d.ToBytes()).VerifyStoreMac(RecordKey));
+        Assert.False((d with { State = KeyState.Compromised }).VerifyStoreMac(RecordKey));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using PhiCrypto.Keys.Conformance;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using PhiCrypto.Keys;
@@ -20,6 +21,61 @@ public class KeyringTests
         Assert.NotNull(v.Activated);
         Assert.Equal(40, v.Wrapped.Length); // KWP of 32 bytes
         Assert.Equal(WrapAlgorithm.AesKwp, v.WrapAlgorithm);
+    }
+
+    [Fact]
+    public void Opening_an_empty_or_missing_store_is_an_error_that_says_how_to_create_one()
+    {
+        using var t = new TempKeyring();
+        var e = Assert.Throws<KeyringNotFoundException>(() => t.Open());
+        Assert.Contains("phicrypt keys init", e.Message);
+        Assert.Contains(t.Path, e.Message);
+        Assert.False(File.Exists(t.Path)); // nothing was created
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(t.Path)!);
+        File.WriteAllBytes(t.Path, JsonFileKeyStore.Serialize(KeyStoreContents.Empty));
+        Assert.Throws<KeyringNotFoundException>(() => t.Open());
+    }
+
+    [Fact]
+    public void Rotating_an_unknown_purpose_is_an_error_naming_the_known_ones_and_adding_is_its_own_call()
+    {
+        using var t = new TempKeyring();
+        using var k = t.Init("files", "backups");
+        var e = Assert.Throws<KeyNotAvailableException>(() => k.Rotate("flies"));
+        Assert.Contains("backups, files", e.Message);
+        Assert.Contains("keys add", e.Message);
+        Assert.Equal(["backups", "files"], k.Purposes);
+        Assert.Equal(1u, k.AddPurpose("flies").Version);
+        Assert.Equal(2u, k.Rotate("flies").Version);
+        Assert.Throws<ArgumentException>(() => k.AddPurpose("files"));
+    }
+
+    [Fact]
+    public void Keyring_directory_is_created_private()
+    {
+        using var t = new TempKeyring();
+        t.Init("files").Dispose();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(System.IO.Path.GetDirectoryName(t.Path)!));
+    }
+
+    [Fact]
+    public void Passphrase_parameters_read_from_the_store_must_be_within_floors_and_ceilings()
+    {
+        var fresh = new Dictionary<string, string>();
+        using var kek = PassphraseKek.Create("pw", fresh);
+        var stored = new Dictionary<string, string>(kek.StoreSettings);
+        foreach (var (name, value) in new[] { (PassphraseKek.IterationsSetting, "1000"), (PassphraseKek.IterationsSetting, "2000000000") })
+        {
+            var tampered = new Dictionary<string, string>(stored) { [name] = value };
+            Assert.Throws<PolicyViolationException>(() => PassphraseKek.Create("pw", tampered));
+        }
+        var argon = new Dictionary<string, string>
+        {
+            [PassphraseKek.KdfSetting] = PassphraseKek.Argon2idName, [PassphraseKek.SaltSetting] = stored[PassphraseKek.SaltSetting],
+            [PassphraseKek.IterationsSetting] = "3", [PassphraseKek.MemorySetting] = "8192",
+        };
+        Assert.Throws<PolicyViolationException>(() => PassphraseKek.Create("pw", argon)); // 8 MiB: below the 19 MiB floor
+        Assert.Throws<ArgumentException>(() => PassphraseKek.Create("pw", fresh, newCost: 1000));
     }
 
     [Fact]
@@ -199,7 +255,7 @@ public class KeyringTests
     [InlineData("version")]
     [InlineData("state")]
     [InlineData("mac")]
-    public void Tampered_record_is_malformed_data(string field)
+    public void Tampered_record_fails_the_integrity_check(string field)
     {
         using var t = new TempKeyring();
         using (var k = t.Init("files")) k.Rotate("files");
@@ -213,7 +269,7 @@ public class KeyringTests
             case "state": rec["state"] = "active"; root["records"]![1]!["state"] = "deactivated"; break;
         }
         File.WriteAllText(t.Path, root.ToJsonString());
-        var e = Assert.Throws<MalformedDataException>(() => t.Open());
+        var e = Assert.Throws<KeyringIntegrityException>(() => t.Open());
         Assert.Contains("files/v", e.Message);
     }
 
@@ -333,7 +389,7 @@ public class KeyringTests
     {
         using var t = new TempKeyring();
         var settings = new Dictionary<string, string>();
-        using (var kek = PassphraseKek.Create("correct horse battery staple", settings, newCost: 1000))
+        using (var kek = PassphraseKek.Create("correct horse battery staple", settings, newCost: PassphraseKek.MinPbkdf2Iterations))
         {
             Assert.Equal("pbkdf2-sha256", kek.StoreSettings[PassphraseKek.KdfSetting]);
             Keyring.Initialize(t.Store(), kek, null, "files").Dispose();

@@ -6,7 +6,8 @@ See docs/django.md.
 """
 
 _FIELDS = ("EncryptedCharField", "EncryptedTextField", "EncryptedBinaryField", "EncryptedIntegerField",
-           "EncryptedDateField", "EncryptedDateTimeField", "EncryptedJSONField", "DecryptionError")
+           "EncryptedDateField", "EncryptedDateTimeField", "EncryptedJSONField", "EncryptedEmailField",
+           "EncryptedDecimalField", "EncryptedUUIDField", "DecryptionError", "DecodeError")
 
 __all__ = list(_FIELDS)
 

@@ -26,11 +26,13 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 import phicrypto
+from django.views.decorators.debug import sensitive_variables
 from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCryptoError  # noqa: F401 (re-exported)
 
 NATIVE = True  # every key operation, encryption and decryption below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
+MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md)
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 
@@ -54,6 +56,16 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
     FormatError when it is not one."""
     mode, version, plaintext_length = phicrypto.field_header(envelope)
     return mode, version, len(envelope) - plaintext_length - _TAG_AND_NONCE[mode]
+
+
+def header_version(prefix: bytes) -> int:
+    """The key version named by an envelope's first bytes (SQL scans fetch only ``MAX_HEADER`` of them).
+    Padded to the shortest envelope so the core's parser (phi_field_header) reads the header; the
+    padding is never interpreted."""
+    return phicrypto.field_header(bytes(prefix[:MAX_HEADER]) + bytes(_MIN_BODY))[1]
+
+
+_MIN_BODY = 28  # nonce + tag: longer than any envelope's body after its header needs to be
 
 
 # ---------------------------------------------------------------- the store's tables
@@ -86,8 +98,9 @@ STORE_TABLES = ("phicrypto_key_records", "phicrypto_key_audit", "phicrypto_key_s
 # ---------------------------------------------------------------- KEK sources
 @dataclass(frozen=True)
 class KekSource:
-    """Where the KEK comes from: ``env:NAME``, ``passphrase:TEXT``, ``passphrase-env:NAME`` or a
-    ``pkcs11:`` URI (RFC 7512; PIN in PHICRYPTO_PKCS11_PIN). Never stored anywhere by this app."""
+    """Where the KEK comes from: ``env:NAME``, ``passphrase-env:NAME``, ``passphrase-file:PATH`` or a
+    ``pkcs11:`` URI (RFC 7512; PIN in PHICRYPTO_PKCS11_PIN). The spec names where a secret is, never
+    the secret, so settings, ``diffsettings``, error pages, argv and repr() cannot show one."""
     spec: str
 
     def native(self) -> tuple[str, str | None]:
@@ -95,14 +108,29 @@ class KekSource:
         kind, _, rest = self.spec.partition(":")
         if kind == "env" and rest:
             return self.spec, None
-        if kind in ("passphrase", "passphrase-env") and rest:
-            phrase = rest if kind == "passphrase" else os.environ.get(rest, "")
-            if not phrase:
-                raise KeyNotFoundError(f"the KEK passphrase variable {rest} is not set")
-            return "passphrase", phrase
-        if kind == "pkcs11":
+        if kind in ("passphrase-env", "passphrase-file") and rest:
+            return "passphrase", _passphrase(kind, rest)
+        if kind == "pkcs11" and "pin-value" not in rest.lower():
             return self.spec, None
-        raise ValueError("KEK source must be env:NAME, passphrase:TEXT, passphrase-env:NAME or a pkcs11: URI")
+        # The spec may hold a secret here (passphrase:TEXT, a pin-value): never echo it.
+        raise ValueError("KEK source must be env:NAME, passphrase-env:NAME, passphrase-file:PATH or a pkcs11: URI "
+                         "without pin-value (a passphrase or PIN is never taken from settings or arguments)")
+
+
+def _passphrase(kind: str, where: str) -> str:
+    if kind == "passphrase-env":
+        phrase = os.environ.get(where, "")
+        if not phrase:
+            raise KeyNotFoundError(f"the KEK passphrase variable {where} is not set")
+        return phrase
+    try:
+        with open(where, encoding="utf-8") as f:
+            phrase = f.read().rstrip("\r\n")
+    except OSError as err:
+        raise KeyNotFoundError(f"the KEK passphrase file {where} cannot be read ({err.strerror})") from None
+    if not phrase:
+        raise KeyNotFoundError(f"the KEK passphrase file {where} is empty")
+    return phrase
 
 
 @dataclass
@@ -114,6 +142,7 @@ class VersionInfo:
     kek_id: str
 
 
+@sensitive_variables()  # error reports (DEBUG off) hide the locals of this frame and every frame below it
 def open_keyring(url: str, kek: KekSource) -> phicrypto.Keyring:
     """Opens the keyring of the store; never creates one (a restore that forgot the key tables must
     not start a new keyring whose versions later collide with the real ones)."""
@@ -125,6 +154,7 @@ def open_keyring(url: str, kek: KekSource) -> phicrypto.Keyring:
                                "`manage.py phicrypto keys init`") from None
 
 
+@sensitive_variables()
 def create_keyring(url: str, kek: KekSource) -> None:
     """The explicit act behind `manage.py phicrypto keys init`: starts a keyring in an empty store
     (a store that has one is left as it is). Two processes at once: the loser's initialization is
@@ -189,6 +219,13 @@ class Engine:
         raised (one bad row does not hide the others). One native call."""
         return self._ring.source(purpose).decrypt_fields(envelopes, errors="return") if envelopes else []
 
+    # ---- row-bound field crypto (randomized; ``ad`` names the row: phicrypto.django.binding)
+    def encrypt_bound(self, purpose: str, plaintext: bytes, ad: bytes) -> bytes:
+        return self._ring.encrypt(purpose, plaintext, False, ad)
+
+    def decrypt_bound(self, purpose: str, envelope: bytes, ad: bytes) -> bytes:
+        return self._ring.decrypt(purpose, envelope, ad)
+
     def search(self, purpose: str, plaintext: bytes) -> list[bytes]:
         """The deterministic envelopes of ``plaintext`` under every version that can still decrypt."""
         try:
@@ -221,6 +258,7 @@ class Engine:
         self._describe()
         return version
 
+    @sensitive_variables()
     def rewrap(self, new_kek: KekSource) -> int:
         """Re-wraps every DEK under ``new_kek`` (no data is re-encrypted); returns the count."""
         count = self._ring.rewrap(*new_kek.native())

@@ -6,3 +6,7 @@ class PhiCryptoConfig(AppConfig):
     label = "phicrypto"
     verbose_name = "PhiCrypto field encryption"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import admin, checks, expressions  # noqa: F401 (admin and checks register system checks)
+        expressions.install()

@@ -43,12 +43,25 @@ def enabled() -> bool:
 FIELDS = ("at", "actor", "action", "model", "field", "pk", "key_version")
 
 
-def record(label: str, field: str, pk, version: int, action: str = "decrypt") -> None:
+def record(label: str, field: str, pk, version: int, action: str = "decrypt", always: bool = False) -> None:
+    """``always``: recorded even when the audit is off or sampling (plaintext exports)."""
     rate = _rate if _rate is not None else conf.audit_rate()
-    if rate <= 0.0 or (rate < 1.0 and random.random() >= rate):
+    if not always and (rate <= 0.0 or (rate < 1.0 and random.random() >= rate)):
         return
     # A plain tuple on the hot path; sinks turn it into what they write.
     (_sink or _get_sink()).emit((time.time(), actor.get(), action, label, field, None if pk is None else str(pk), version))
+
+
+def record_many(label: str, field: str, pks: list, versions: list, action: str = "decrypt") -> None:
+    """The events of one column of one fetch: handed to the sink as one batch."""
+    rate = _rate if _rate is not None else conf.audit_rate()
+    if rate <= 0.0:
+        return
+    pairs = zip(pks, versions)
+    if rate < 1.0:
+        pairs = [(pk, v) for pk, v in pairs if random.random() < rate]
+    (_sink or _get_sink()).emit_many(time.time(), actor.get(), action, label, field,
+                                     [(None if pk is None else str(pk), v) for pk, v in pairs])
 
 
 def as_dict(event: tuple) -> dict:
@@ -91,6 +104,10 @@ class Sink:
     def emit(self, event: tuple) -> None:
         raise NotImplementedError
 
+    def emit_many(self, at: float, who, action: str, label: str, field: str, rows: list) -> None:
+        for pk, version in rows:
+            self.emit((at, who, action, label, field, pk, version))
+
     def flush(self) -> None:
         pass
 
@@ -99,11 +116,21 @@ class Sink:
 
 
 class LoggerSink(Sink):
+    """One log record per event (``record.phicrypto``: the event), or per batch of one column of one
+    fetch (``record.phicrypto``: the event with ``pks`` and ``key_versions`` lists instead of one each)."""
+
     def emit(self, event: tuple) -> None:
         if logger.isEnabledFor(logging.INFO):
             e = as_dict(event)
             logger.info("%(action)s %(model)s.%(field)s pk=%(pk)s key_version=%(key_version)s actor=%(actor)s",
                         e, extra={"phicrypto": e})
+
+    def emit_many(self, at, who, action, label, field, rows) -> None:
+        if rows and logger.isEnabledFor(logging.INFO):
+            e = {"at": datetime.fromtimestamp(at, timezone.utc), "actor": who, "action": action, "model": label, "field": field,
+                 "pks": [pk for pk, _ in rows], "key_versions": [v for _, v in rows]}
+            logger.info("%s %s.%s %d value(s) pks=%s key_versions=%s actor=%s", action, label, field, len(rows),
+                        ",".join(map(str, e["pks"])), ",".join(map(str, sorted(set(e["key_versions"])))), who, extra={"phicrypto": e})
 
 
 class DatabaseSink(Sink):
@@ -130,6 +157,13 @@ class DatabaseSink(Sink):
         if full:
             self.flush()
 
+    def emit_many(self, at, who, action, label, field, rows) -> None:
+        with self._lock:
+            self._buffer.extend((at, who, action, label, field, pk, v) for pk, v in rows)
+            full = len(self._buffer) >= self.batch
+        if full:
+            self.flush()
+
     def flush(self) -> None:
         with self._lock:
             events, self._buffer = self._buffer, []
@@ -137,9 +171,8 @@ class DatabaseSink(Sink):
             return
         # COPY, not INSERT: a busy page of patient rows can mean thousands of events per request.
         buf = io.StringIO()
-        w = csv.writer(buf)
-        for at, *rest in events:
-            w.writerow((datetime.fromtimestamp(at, timezone.utc).isoformat(), *rest))
+        stamps = {at: datetime.fromtimestamp(at, timezone.utc).isoformat() for at in {e[0] for e in events}}
+        csv.writer(buf).writerows((stamps[at], *rest) for at, *rest in events)
         buf.seek(0)
         with self._write_lock:
             if self._conn is None or self._conn.closed:

@@ -1,7 +1,7 @@
 """The PHICRYPTO setting, with its defaults.
 
     PHICRYPTO = {
-        "KEK": "env:PHICRYPTO_MASTER_KEY",  # or "passphrase-env:NAME", "passphrase:TEXT", "pkcs11:..."
+        "KEK": "env:PHICRYPTO_MASTER_KEY",  # or "passphrase-env:NAME", "passphrase-file:PATH", "pkcs11:..."
         "STORE": "default",                 # a DATABASES alias (the keys live in that database),
                                             # or a postgresql:// URL
         "CACHE_TTL": 60,                    # seconds before the active version is re-read

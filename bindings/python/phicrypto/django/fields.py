@@ -16,21 +16,24 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import decimal
 import functools
 import hashlib
 import json
 import threading
+import uuid
 
 from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, connections, models, router, transaction
-from django.db.models.expressions import Col
+from django.db.models.signals import class_prepared
+from django.db.models.expressions import Col, Func
 from django.db.models.query_utils import DeferredAttribute
 from django.db.utils import DataError
 from django.utils import timezone
 
-from . import audit
-from ._engine import FormatError, PhiCryptoError
+from . import audit, binding, expressions, readpath, serialization
+from ._engine import FormatError, PhiCryptoError, read_header
 from .keyring import get_keyring
 
 TEXT_PREFIX = "phi:"
@@ -44,6 +47,13 @@ class DecryptionError(PhiCryptoError):
         self.model, self.field, self.pk = label, field, pk
         where = f"pk={pk}" if pk is not None else "a values() row"
         super().__init__(f"cannot decrypt {label}.{field} of {where}: {reason}")
+
+
+class DecodeError(DecryptionError):
+    """A stored value decrypted (it is authentic) but is not a valid value of its field's type."""
+
+    def __init__(self, label: str, field: str, pk, kind: str):
+        super().__init__(label, field, pk, f"the plaintext does not decode as {kind}")
 
 
 def _reason(err: Exception) -> str:
@@ -74,7 +84,12 @@ class Sealed:
 
 def _reseal(label: str, name: str, envelope: bytes) -> Sealed:
     from django.apps import apps
-    batch = _Batch(apps.get_model(label)._meta.get_field(name))
+    return sealed_envelope(apps.get_model(label)._meta.get_field(name), envelope)
+
+
+def sealed_envelope(field, envelope: bytes) -> Sealed:
+    """An envelope as an unopened value of ``field`` (fixtures, pickles)."""
+    batch = _Batch(field)
     sealed = Sealed(envelope, batch)
     batch.items.append(sealed)
     return sealed
@@ -156,45 +171,60 @@ def _batched_writes(connection) -> bool:
 
 
 class EncryptedCol(Col):
-    """A column of an encrypted field. When it is selected to build model instances it collects
-    the column's envelopes into one batch; for values() queries it leaves them to eager decryption."""
-    _phi_batch = None
+    """A column of an encrypted field. Selected, it has its compiler decrypt the whole column of the
+    fetch before rows become instances or values (readpath.py), so it needs no converter."""
+    _phi_chunked = False
+    _phi_model_load = False
 
     def select_format(self, compiler, sql, params):
         query = compiler.query
         model_load = not query.values_select and not any(a is self for a in query.annotation_select.values())
-        self._phi_batch = _Batch(self.target) if model_load else None
-        return super().select_format(compiler, sql, params)
+        if not model_load and binding.bound_names(self.target):
+            raise FieldError(f"{self.target.model._meta.label}.{self.target.name} is bound to its row "
+                             f"(bind_to={binding.bound_names(self.target)}): read it from model instances, not values()/values_list()")
+        self._phi_chunked, self._phi_model_load = True, model_load
+        readpath.register(compiler)
+        return sql, params
+
+    def get_db_converters(self, connection):
+        return readpath.CONVERTERS if self._phi_chunked else super().get_db_converters(connection)
 
 
 class EncryptedAttribute(DeferredAttribute):
-    """Opens a Sealed value on first read, audits the read, and caches the plaintext."""
+    """Runs only when the instance has no value for the field (a non-data descriptor: a loaded
+    plaintext is a plain __dict__ read): deferred, or left out because it did not decrypt."""
 
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
         data = instance.__dict__
-        value = data.get(self.field.attname, _MISSING)
-        if value is _MISSING:
-            value = super().__get__(instance, cls)
-        if type(value) is Sealed:
-            value = data[self.field.attname] = self.field.open_sealed(value, instance)
-        return value
-
-    def __set__(self, instance, value):
-        instance.__dict__[self.field.attname] = value
-
-
-_MISSING = object()
+        name = self.field.attname
+        if name not in data:
+            data[name] = self.field.load_one(instance)
+        return data[name]
 
 
 # ---------------------------------------------------------------- the mixin
+class _BoundValue:
+    """A value on its way to a row-bound column, with the row's associated data (made in pre_save,
+    where the instance is known)."""
+    __slots__ = ("value", "ad")
+
+    def __init__(self, value, ad: bytes):
+        self.value, self.ad = value, ad
+
+    def __repr__(self):  # never the plaintext (Django logs query parameters)
+        return "<row-bound phicrypto value>"
+
+
 class EncryptedMixin:
     descriptor_class = EncryptedAttribute
     _unsupported_options = ("primary_key",)
 
-    def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea", **kwargs):
+    def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea",
+                 bind_to=None, **kwargs):
         self.deterministic = bool(deterministic)
+        self.bind_to = tuple(bind_to) if isinstance(bind_to, list) else bind_to
         self._purpose_arg = purpose
         self.purpose = purpose
         self.storage = storage
@@ -216,6 +246,8 @@ class EncryptedMixin:
             kwargs["purpose"] = self._purpose_arg
         if self.storage != "bytea":
             kwargs["storage"] = self.storage
+        if self.bind_to is not None:
+            kwargs["bind_to"] = self.bind_to
         return name, path, args, kwargs
 
     def check(self, **kwargs):
@@ -227,7 +259,7 @@ class EncryptedMixin:
                                        obj=self, id="phicrypto.E002"))
         if self.primary_key:
             errors.append(checks.Error("an encrypted field cannot be the primary key", obj=self, id="phicrypto.E003"))
-        return errors
+        return errors + binding.check(self)
 
     def db_type(self, connection):
         return "bytea" if self.storage == "bytea" else "text"
@@ -253,12 +285,18 @@ class EncryptedMixin:
 
     # ---- storage form
     def to_storage(self, envelope: bytes):
-        if self.storage == "text":
-            return TEXT_PREFIX + base64.urlsafe_b64encode(envelope).rstrip(b"=").decode("ascii")
-        return envelope
+        return self._text_form(envelope) if self.storage == "text" else envelope
+
+    @staticmethod
+    def _text_form(envelope: bytes) -> str:
+        return TEXT_PREFIX + base64.urlsafe_b64encode(envelope).rstrip(b"=").decode("ascii")
 
     def from_storage(self, value) -> bytes:
-        if self.storage == "text":
+        return self._storage_as(value, self.storage)
+
+    @staticmethod
+    def _storage_as(value, storage: str) -> bytes:
+        if storage == "text":
             if not isinstance(value, str) or not value.startswith(TEXT_PREFIX):
                 raise FormatError("not an encrypted field value (missing prefix)")
             body = value[len(TEXT_PREFIX):]
@@ -268,12 +306,53 @@ class EncryptedMixin:
                 raise FormatError("encrypted field value is not valid base64url") from None
         return bytes(value)
 
+    # ---- fixtures (serialization.py)
+    def to_python(self, value):
+        if serialization.mode() == serialization.LOAD and isinstance(value, str) and value.startswith(TEXT_PREFIX):
+            return sealed_envelope(self, self._storage_as(value, "text"))
+        return super().to_python(value)
+
+    def value_from_object(self, obj):
+        current = serialization.mode()
+        if current == serialization.ENVELOPES:
+            return self.value_to_string(obj)
+        stored = obj.__dict__.get(self.attname)
+        value = super().value_from_object(obj)
+        if current == serialization.PLAINTEXT and value is not None:
+            version = read_header(stored.envelope)[1] if type(stored) is Sealed else 0  # 0: not yet stored
+            audit.record(self.model._meta.label, self.name, obj.pk, version, action="export", always=True)
+        return value
+
+    def value_to_string(self, obj):
+        if serialization.mode() != serialization.ENVELOPES:
+            return super().value_to_string(obj)
+        value = obj.__dict__.get(self.attname)
+        if value is None and self.attname not in obj.__dict__:
+            value = getattr(obj, self.attname)  # deferred
+        return None if value is None else self._text_form(self.seal(value, obj).envelope)
+
+    def seal(self, value, instance) -> Sealed:
+        """``value`` of ``instance``'s row as an envelope (an unopened one as it is)."""
+        if type(value) is Sealed:
+            return value
+        if binding.bound_names(self):
+            ad = binding.associated_data(self, binding.current_values(self, instance))
+            envelope = get_keyring().encrypt_bound(self.purpose, self.plaintext_bytes(value), ad)
+        else:
+            envelope = get_keyring().encrypt(self.purpose, self.plaintext_bytes(value), self.deterministic)
+        return sealed_envelope(self, envelope)
+
     # ---- plaintext form (each field class defines encode/decode)
     def encode(self, value) -> bytes:
         raise NotImplementedError
 
     def decode(self, data: bytes):
         raise NotImplementedError
+
+    def decode_many(self, items: list) -> list:
+        """decode() of each plaintext (raises on the first that is not one: the caller then goes
+        value by value). Field classes override it with a list pass that makes no method call."""
+        return [self.decode(d) for d in items]
 
     def plaintext_bytes(self, value) -> bytes:
         value = self.get_prep_value(value)
@@ -295,6 +374,11 @@ class EncryptedMixin:
             return self.to_storage(value.envelope)
         if hasattr(value, "resolve_expression"):
             return value
+        if type(value) is _BoundValue:
+            return self.to_storage(get_keyring().encrypt_bound(self.purpose, self.plaintext_bytes(value.value), value.ad))
+        if binding.bound_names(self):
+            raise FieldError(f"{self.model._meta.label}.{self.name} is bound to its row (bind_to={binding.bound_names(self)}): "
+                             f"write it with save(), create() or bulk_create(); QuerySet.update() and bulk_update() cannot bind it")
         plaintext = self.plaintext_bytes(value)
         if _batched_writes(connection):
             return _pending(self, plaintext)
@@ -303,14 +387,36 @@ class EncryptedMixin:
     def get_db_prep_save(self, value, connection):
         return self.get_db_prep_value(value, connection)
 
+    def get_placeholder(self, value, compiler, connection):
+        # Django asks for every value of an UPDATE, expressions included: the one place to see them.
+        if hasattr(value, "resolve_expression"):
+            expressions.guard_write(self, value)
+        return "%s"
+
     def pre_save(self, model_instance, add):
         raw = model_instance.__dict__.get(self.attname)
+        if hasattr(raw, "resolve_expression") and type(raw) is not Sealed:
+            raw = expressions.unwrap_for_save(self, raw)
+            if hasattr(raw, "resolve_expression"):  # F() of this field: the UPDATE keeps the envelope
+                return raw
+            model_instance.__dict__[self.attname] = raw
+        if binding.bound_names(self):
+            return self._pre_save_bound(model_instance, raw, add)
         if type(raw) is Sealed and not getattr(self, "auto_now", False):
             return raw
         value = super().pre_save(model_instance, add)
         if self.unique and self.deterministic and value is not None:
             self._check_unique_across_versions(model_instance, value, add)
         return value
+
+    def _pre_save_bound(self, instance, raw, add):
+        """The row's current bound values make the AD. An unread value loaded under other bound
+        values (the bound field changed) is opened and encrypted again under the new AD."""
+        ad = binding.associated_data(self, binding.current_values(self, instance))
+        if type(raw) is Sealed and not getattr(self, "auto_now", False):
+            return raw  # loaddata: the envelope was made for this row
+        value = super().pre_save(instance, add)
+        return None if value is None else _BoundValue(value, ad)
 
     def _check_unique_across_versions(self, instance, value, add) -> None:
         """The database's unique index compares envelopes, so it sees duplicates under one key
@@ -332,37 +438,53 @@ class EncryptedMixin:
             raise IntegrityError(f"duplicate value for unique field {self.model._meta.label}.{self.name} "
                                  f"(an existing row holds it under another key version)")
 
-    # ---- reading
+    # ---- reading (selected columns: readpath.py; here: other expressions, and single values)
     def from_db_value(self, value, expression, connection):
+        if isinstance(expression, Func):
+            expressions.refuse_computed_read(self, expression)
         if value is None:
             return None
-        batch = getattr(expression, "_phi_batch", None)
-        if batch is not None and type(value) is memoryview:  # the common case, kept short
-            sealed = Sealed(value.tobytes(), batch)
-            batch.items.append(sealed)
-            return sealed
+        return self._open(value, None, None)
+
+    def load_one(self, instance):
+        """This field's value of ``instance``'s row, read and decrypted alone (a deferred value,
+        or one the fetch left out because it did not decrypt: the error is raised here)."""
+        model, using = self.model, instance._state.db or router.db_for_read(self.model, instance=instance)
+        connection = connections[using]
+        qn = connection.ops.quote_name
+        bound = [binding.target_field(model, n) for n in binding.bound_names(self)]
+        columns = ", ".join(qn(f.column) for f in [self, *bound])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} = %s",
+                           [model._meta.pk.get_db_prep_value(instance.pk, connection)])
+            row = cursor.fetchone()
+        if row is None:
+            raise model.DoesNotExist(f"{model._meta.label} pk={instance.pk} no longer exists")
+        if row[0] is None:
+            return None
+        return self._open(row[0], instance.pk, binding.associated_data(self, row[1:]) if bound else None)
+
+    def _open(self, stored, pk, ad):
+        label = self.model._meta.label
         try:
-            envelope = self.from_storage(value)
-        except FormatError as err:
-            if batch is None:
-                raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
-            sealed = Sealed(b"", batch)
-            sealed.result = err
-            return sealed
-        if batch is not None:
-            sealed = Sealed(envelope, batch)
-            batch.items.append(sealed)
-            return sealed
-        try:
-            data = get_keyring().decrypt(self.purpose, envelope)
+            envelope = self.from_storage(stored)
+            ring = get_keyring()
+            data = ring.decrypt(self.purpose, envelope) if ad is None else ring.decrypt_bound(self.purpose, envelope, ad)
         except PhiCryptoError as err:
-            raise DecryptionError(self.model._meta.label, self.name, None, _reason(err)) from None
-        if audit.enabled():
-            self._audit(None, envelope)
-        return self.decode(data)
+            failure = err
+        else:
+            if audit.enabled():
+                self._audit(pk, envelope)
+            return self._decoded(data, pk)
+        raise DecryptionError(label, self.name, pk, _reason(failure))
+
+    def type_name(self) -> str:
+        return type(self).__name__.replace("Encrypted", "").replace("Field", "").lower()
 
     def open_sealed(self, sealed: Sealed, instance):
         result = sealed.result
+        if result is None and binding.bound_names(self):
+            result = sealed.result = self._decrypt_bound(sealed.envelope, instance)
         if result is None:
             sealed.batch.open()
             result = sealed.result
@@ -370,10 +492,70 @@ class EncryptedMixin:
             raise DecryptionError(self.model._meta.label, self.name, instance.pk, _reason(result))
         if audit.enabled():
             self._audit(instance.pk, sealed.envelope)
-        return self.decode(result)
+        return self._decoded(result, instance.pk)
+
+    def _decoded(self, data: bytes, pk):
+        """decode(), with its errors (which quote the plaintext) replaced by one that names the place."""
+        try:
+            return self.decode(data)
+        except Exception:
+            pass
+        raise DecodeError(self.model._meta.label, self.name, pk, self.type_name())
+
+    def _decrypt_bound(self, envelope: bytes, instance):
+        try:
+            ad = binding.associated_data(self, binding.current_values(self, instance))
+            return get_keyring().decrypt_bound(self.purpose, envelope, ad)
+        except (PhiCryptoError, ValueError) as err:
+            return err
 
     def _audit(self, pk, envelope: bytes) -> None:
         audit.record(self.model._meta.label, self.name, pk, get_keyring().version_of(envelope))
+
+
+def _wire_models(sender, **kwargs) -> None:
+    """Once a model is complete (its pk known, so the default binding too): instances with
+    encrypted fields pickle sealed, and models with row-bound fields save binding groups whole."""
+    fields = [f for f in sender._meta.local_concrete_fields if isinstance(f, EncryptedMixin)]
+    if sender._meta.abstract or not fields:
+        return
+    _sealed_pickles(sender, fields)
+    if not binding.bound_fields(sender):
+        return
+    inner = sender.save_base
+
+    @functools.wraps(inner)
+    def save_base(self, *args, **kwargs):
+        if "update_fields" in kwargs:
+            kwargs["update_fields"] = binding.widen_update_fields(self, kwargs["update_fields"])
+        return inner(self, *args, **kwargs)
+
+    sender.save_base = save_base
+
+
+def _sealed_pickles(cls, fields) -> None:
+    """A pickled instance (cache, session) carries envelopes, never plaintext; unpickling opens them."""
+    get_state, set_state = cls.__getstate__, cls.__setstate__
+
+    def __getstate__(self):
+        state = get_state(self)
+        for f in fields:
+            value = state.get(f.attname)
+            if value is not None and type(value) is not Sealed:
+                state[f.attname] = f.seal(value, self)
+        return state
+
+    def __setstate__(self, state):
+        set_state(self, state)
+        data = self.__dict__
+        for f in fields:
+            if type(data.get(f.attname)) is Sealed:
+                data[f.attname] = f.open_sealed(data[f.attname], self)
+
+    cls.__getstate__, cls.__setstate__ = __getstate__, __setstate__
+
+
+class_prepared.connect(_wire_models)
 
 
 def _atomic_saves(cls) -> None:
@@ -402,9 +584,12 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
     def decode(self, data: bytes):
         return data.decode("utf-8")
 
+    def decode_many(self, items: list) -> list:
+        return [d.decode("utf-8") for d in items]
+
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
-    encode, decode = EncryptedCharField.encode, EncryptedCharField.decode
+    encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
 
 
 class EncryptedBinaryField(EncryptedMixin, models.BinaryField):
@@ -422,6 +607,8 @@ class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
         return int(value).to_bytes(8, "big", signed=True)
 
     def decode(self, data: bytes):
+        if len(data) != 8:
+            raise ValueError("not an 8-byte integer")
         return int.from_bytes(data, "big", signed=True)
 
 
@@ -431,6 +618,10 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
 
     def decode(self, data: bytes):
         return datetime.date.fromisoformat(data.decode("ascii"))
+
+    def decode_many(self, items: list) -> list:
+        parse = datetime.date.fromisoformat
+        return [parse(d.decode("ascii")) for d in items]
 
 
 class EncryptedDateTimeField(EncryptedMixin, models.DateTimeField):
@@ -456,3 +647,41 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
 
     def decode(self, data: bytes):
         return json.loads(data.decode("utf-8"), cls=self.decoder)
+
+    def decode_many(self, items: list) -> list:
+        if self.decoder is not None:
+            return super().decode_many(items)
+        loads = json.loads
+        return [loads(d.decode("utf-8")) for d in items]
+
+
+class EncryptedEmailField(EncryptedMixin, models.EmailField):
+    """Stored as typed (UTF-8); Django's EmailField validation applies to the plaintext."""
+    encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
+
+
+class EncryptedDecimalField(EncryptedMixin, models.DecimalField):
+    """Stored as the decimal string with exactly ``decimal_places`` digits after the point, so equal
+    amounts encode equally (deterministic lookups) whatever precision they were given with."""
+
+    def encode(self, value) -> bytes:
+        return format(value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places)), "f").encode("ascii")
+
+    def decode(self, data: bytes):
+        text = data.decode("ascii")
+        value = decimal.Decimal(text)
+        if not value.is_finite() or text != format(value, "f"):
+            raise ValueError("not a canonical decimal")
+        return value
+
+
+class EncryptedUUIDField(EncryptedMixin, models.UUIDField):
+    """Stored as the 16 bytes of the UUID: every value has the same length."""
+
+    def encode(self, value) -> bytes:
+        return value.bytes
+
+    def decode(self, data: bytes):
+        if len(data) != 16:
+            raise ValueError("not a 16-byte UUID")
+        return uuid.UUID(bytes=bytes(data))

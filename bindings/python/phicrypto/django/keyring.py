@@ -83,6 +83,13 @@ class SharedKeyring:
         self._fresh()
         return self.engine.search(purpose, plaintext)
 
+    def encrypt_bound(self, purpose: str, plaintext: bytes, ad: bytes) -> bytes:
+        self._writable(purpose)
+        return self.engine.encrypt_bound(purpose, plaintext, ad)
+
+    def decrypt_bound(self, purpose: str, envelope: bytes, ad: bytes) -> bytes:
+        return self.engine.decrypt_bound(purpose, envelope, ad)
+
     def version_of(self, envelope: bytes) -> int:
         return read_header(envelope)[1]
 

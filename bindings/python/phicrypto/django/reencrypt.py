@@ -22,7 +22,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 
-from . import _engine
+from . import _engine, binding
 from .fields import DecryptionError, EncryptedMixin, _reason
 from .keyring import get_keyring
 
@@ -67,10 +67,29 @@ class Progress:
     done: int = 0
 
 
+@dataclass
+class Skipped:
+    """A row left as it was because one of its values does not decrypt (on_error="skip")."""
+    model: str
+    field: str
+    pk: object
+    reason: str
+
+    def __str__(self):
+        return f"{self.model}.{self.field} of pk={self.pk}: {self.reason}"
+
+
 class Reencryptor:
-    def __init__(self, model, fields, batch_size: int = 1000, on_progress=None):
+    """``on_error``: "stop" raises DecryptionError (model, field, pk) at the first value that does
+    not decrypt, after the batches before it committed; "skip" leaves such rows as they are, lists
+    them in ``skipped`` and goes on."""
+
+    def __init__(self, model, fields, batch_size: int = 1000, on_progress=None, on_error: str = "stop"):
+        if on_error not in ("stop", "skip"):
+            raise ValueError("on_error must be 'stop' or 'skip'")
         self.model, self.fields, self.batch_size = model, fields, max(1, batch_size)
         self.on_progress = on_progress or (lambda p: None)
+        self.on_error, self.skipped = on_error, []
         self.using = router.db_for_write(model)
         self.ring = get_keyring()
         self.progress = Progress()
@@ -92,10 +111,28 @@ class Reencryptor:
         self.old_sql, self.old_params = " OR ".join(predicates), params
         self.table, self.pk_col, self.pk_type = table, qn(pk.column), pk.rel_db_type(connection)
         self.cols = [qn(f.column) for f in self.fields]
+        # Row-bound fields also need the values their AD is made of (binding.py).
+        self.bound = sorted({binding.target_field(self.model, n).attname for f in self.fields for n in binding.bound_names(f)})
+        self.bound_cols = [qn(self.model._meta.get_field(a).column) if a != pk.attname else self.pk_col for a in self.bound]
+
+    def status(self) -> list[tuple]:
+        """[(field, rows with a value, rows under an old version)]: the work left, read from the data."""
+        connection = connections[self.using]
+        self._plan(connection)
+        out = []
+        with connection.cursor() as cur:
+            for f, col, head in zip(self.fields, self.cols, self.heads):
+                cur.execute(f"SELECT count({col}), count(*) FILTER (WHERE substring({_header_sql(f, col)} from 1 for {len(head)}) <> %s) "
+                            f"FROM {self.table}", [head])
+                total, old = cur.fetchone()
+                out.append((f, total, old))
+        return out
 
     def remaining(self) -> int:
+        skipped = [s.pk for s in self.skipped]
         with connections[self.using].cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {self.table} WHERE {self.old_sql}", self.old_params)
+            cur.execute(f"SELECT count(*) FROM {self.table} WHERE ({self.old_sql}) AND NOT ({self.pk_col} = ANY(%s::{self.pk_type}[]))",
+                        self.old_params + [skipped])
             return cur.fetchone()[0]
 
     def run(self) -> int:
@@ -118,7 +155,7 @@ class Reencryptor:
         after = "" if last is None else f"{self.pk_col} > %s AND "
         params = ([] if last is None else [last]) + self.old_params + [self.batch_size]
         with transaction.atomic(using=self.using), connection.cursor() as cur:
-            cur.execute(f"SELECT {self.pk_col}, {', '.join(self.cols)} FROM {self.table} WHERE {after}({self.old_sql}) "
+            cur.execute(f"SELECT {self.pk_col}, {', '.join(self.cols + self.bound_cols)} FROM {self.table} WHERE {after}({self.old_sql}) "
                         f"ORDER BY {self.pk_col} LIMIT %s FOR UPDATE SKIP LOCKED", params)
             rows = cur.fetchall()
             if not rows:
@@ -142,18 +179,44 @@ class Reencryptor:
         for r, value in enumerate(stored):
             if value is None:
                 continue
-            env = field.from_storage(value)
+            try:
+                env = field.from_storage(value)
+            except _engine.FormatError as err:
+                self._failed(field, rows[r][0], err)
+                continue
             if env[:len(head)] != head:
                 envelopes[r] = env
                 todo.append(r)
         if not todo:
             return stored
-        plain = self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo])
-        for r, p in zip(todo, plain):
-            if isinstance(p, Exception):
-                raise DecryptionError(self.model._meta.label, field.name, rows[r][0], _reason(p))
-        fresh = self.ring.encrypt_many(field.purpose, plain, field.deterministic)
+        bound = bool(binding.bound_names(field))
+        ads = [self._row_ad(field, rows[r]) for r in todo] if bound else None
+        plain = ([self._decrypt_bound(field, envelopes[r], ad) for r, ad in zip(todo, ads)] if bound
+                 else self.ring.decrypt_many(field.purpose, [envelopes[r] for r in todo]))
+        good = [i for i, p in enumerate(plain) if not isinstance(p, Exception) or self._failed(field, rows[todo[i]][0], p)]
+        if bound:
+            fresh = [self.ring.encrypt_bound(field.purpose, plain[i], ads[i]) for i in good]
+        else:
+            fresh = self.ring.encrypt_many(field.purpose, [plain[i] for i in good], field.deterministic)
         out = list(stored)
-        for r, env in zip(todo, fresh):
-            out[r] = field.to_storage(env)
+        for i, env in zip(good, fresh):
+            out[todo[i]] = field.to_storage(env)
         return out
+
+    def _failed(self, field, pk, err) -> bool:
+        """Stops with the row's place, or records it and leaves the value as it is. False: not re-sealed."""
+        if self.on_error == "stop":
+            raise DecryptionError(self.model._meta.label, field.name, pk, _reason(err))
+        self.skipped.append(Skipped(self.model._meta.label, field.name, pk, _reason(err)))
+        return False
+
+    def _row_ad(self, field, row) -> bytes:
+        """Row-bound fields (binding.py): the AD from the bound columns read with the batch."""
+        values = dict(zip(self.bound, row[1 + len(self.fields):]))
+        return binding.associated_data(field, [values[binding.target_field(self.model, n).attname] for n in binding.bound_names(field)])
+
+    def _decrypt_bound(self, field, envelope: bytes, ad: bytes):
+        try:
+            return self.ring.decrypt_bound(field.purpose, envelope, ad)
+        except _engine.PhiCryptoError as err:
+            return err

@@ -1,9 +1,12 @@
 from django.contrib import admin
 
+from phicrypto.django.admin import EncryptedSearchMixin
+
 from .models import Patient
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(EncryptedSearchMixin, admin.ModelAdmin):
     list_display = ("id", "name", "ward")
     fields = ("name", "ssn", "mrn", "diagnosis", "date_of_birth", "notes", "ward")
+    search_fields = ("name", "=ssn", "=mrn", "diagnosis")  # diagnosis: skipped (check phicrypto.W002)

@@ -1,8 +1,11 @@
+import uuid
+
 from django.db import models
 
 from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
-                                     EncryptedDateTimeField, EncryptedIntegerField, EncryptedJSONField,
-                                     EncryptedTextField)
+                                     EncryptedDateTimeField, EncryptedDecimalField, EncryptedEmailField,
+                                     EncryptedIntegerField, EncryptedJSONField, EncryptedTextField,
+                                     EncryptedUUIDField)
 
 
 class Patient(models.Model):
@@ -39,3 +42,22 @@ class Sample(models.Model):
     when = EncryptedDateField(null=True, deterministic=True)
     doc = EncryptedJSONField(null=True, deterministic=True)
     label = EncryptedCharField(max_length=5, null=True, purpose="clinic.sample-label")
+    email = EncryptedEmailField(null=True, deterministic=True)
+    amount = EncryptedDecimalField(max_digits=10, decimal_places=2, null=True, deterministic=True)
+    token = EncryptedUUIDField(null=True, deterministic=True, storage="text")
+
+
+class Record(models.Model):
+    """A chart entry whose pk the client sets (UUID): its randomized fields bind to it by default."""
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    patient_name = models.CharField(max_length=100)
+    diagnosis = EncryptedTextField(null=True, blank=True)
+    admitted = EncryptedDateField(null=True, blank=True)
+    notes = EncryptedJSONField(null=True, blank=True, storage="text")
+
+
+class Visit(models.Model):
+    """An auto-increment pk: the summary binds to the immutable MRN instead."""
+    mrn = models.CharField(max_length=20)
+    ward = models.CharField(max_length=20, default="general")
+    summary = EncryptedTextField(null=True, blank=True, bind_to="mrn")

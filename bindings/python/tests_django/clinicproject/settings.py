@@ -13,7 +13,7 @@ SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"
-ALLOWED_HOSTS = ["testserver", "localhost"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 ROOT_URLCONF = "clinicproject.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "rest_framework",
     "phicrypto.django",
     "clinic",
     "legacy",
@@ -69,4 +70,12 @@ PHICRYPTO = {
     "STORE": "default",
     "CACHE_TTL": 60,
     "AUDIT": os.environ.get("PHICRYPTO_TEST_AUDIT", "off"),
+}
+
+# Request errors to stderr (tests/test_gunicorn.py keeps the workers' output for its failure message).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }

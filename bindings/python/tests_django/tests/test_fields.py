@@ -180,13 +180,17 @@ def test_bulk_create_bulk_update_update_values_list():
     assert sorted(Patient.objects.filter(mrn="M-new").values_list("diagnosis", flat=True)) == ["updated", "updated"]
 
 
-def test_unread_values_are_written_back_unchanged():
+def test_a_save_writes_fresh_envelopes_that_read_back():
+    """Fetched values are plaintext in the instance (readpath.py), so a save encrypts every loaded
+    encrypted field again: randomized envelopes change, deterministic ones do not."""
     a = make()
-    before = raw("clinic_patient", "diagnosis", a.pk)
+    before = {c: raw("clinic_patient", c, a.pk) for c in ("diagnosis", "ssn")}
     p = Patient.objects.get(pk=a.pk)
     p.name = "renamed"
     p.save()
-    assert raw("clinic_patient", "diagnosis", a.pk) == before  # never decrypted, never re-encrypted
+    assert raw("clinic_patient", "diagnosis", a.pk) != before["diagnosis"]
+    assert raw("clinic_patient", "ssn", a.pk) == before["ssn"]
+    assert Patient.objects.get(pk=a.pk).diagnosis == "E11.9 type 2 diabetes"
 
 
 def test_deconstruct_round_trips():
@@ -279,20 +283,23 @@ def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):
     assert sorted(calls["many"]) == sorted((f"clinic.Patient.{f}", 300) for f in ("ssn", "mrn", "diagnosis", "date_of_birth", "notes"))
     rows = list(Patient.objects.order_by("pk"))
     assert [r.diagnosis for r in rows] == [f"D{i}" for i in range(300)] and rows[7].notes == [7]
-    assert calls["decrypt_many"] == [("clinic.Patient.diagnosis", 300), ("clinic.Patient.notes", 300)]
+    assert calls["decrypt_many"] == [(f"clinic.Patient.{f}", 300) for f in ("ssn", "mrn", "diagnosis", "date_of_birth", "notes")]
     calls["many"].clear()
     Patient.objects.filter(mrn__in=["M1", "M2", "M3"]).update(diagnosis="same")
     assert calls["many"] == [("clinic.Patient.diagnosis", 1)]
 
 
-def test_instances_pickle_with_values_still_sealed():
+def test_instances_pickle_sealed():
+    """A pickled instance (cache, session) carries envelopes; unpickling opens them."""
     import pickle
     p = make()
     loaded = Patient.objects.get(pk=p.pk)
-    loaded.mrn  # one value read, the others still sealed
-    copy = pickle.loads(pickle.dumps(loaded))
-    assert type(copy.__dict__["diagnosis"]).__name__ == "Sealed"
+    data = pickle.dumps(loaded)
+    for secret in (b"diabetes", b"123-45-6789", b"MRN-0001", b"penicillin", b"1970-05-17"):
+        assert secret not in data
+    copy = pickle.loads(data)
     assert (copy.ssn, copy.mrn, copy.diagnosis, copy.notes) == ("123-45-6789", "MRN-0001", "E11.9 type 2 diabetes", {"allergies": ["penicillin"], "smoker": False})
+    assert loaded.diagnosis == "E11.9 type 2 diabetes"  # the original instance is untouched
     assert b"diabetes" not in pickle.dumps(Patient.objects.get(pk=p.pk))
 
 

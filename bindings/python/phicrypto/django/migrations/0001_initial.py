@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from phicrypto.django._engine import STORE_DDL, STORE_DROP
+from phicrypto.django.migrations._store_schema import STORE_DDL, STORE_DROP
 
 
 class Migration(migrations.Migration):
@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
     dependencies = []
 
     operations = [
-        # The native keyring's store tables: the same DDL the store (PhiCrypto.Postgres) runs itself
-        # when they are missing, so `migrate` needs no KEK.
+        # The native keyring's store tables: generated from src/PhiCrypto.Postgres/schema.sql, which the
+        # store runs itself when they are missing, so `migrate` needs no KEK.
         migrations.RunSQL(sql=STORE_DDL, reverse_sql=STORE_DROP),
         migrations.CreateModel(
             name="AccessEvent",

@@ -2,7 +2,7 @@
 development get the native store's tables, which 0001 now creates."""
 from django.db import migrations
 
-from phicrypto.django._engine import STORE_DDL
+from phicrypto.django.migrations._store_schema import STORE_DDL
 
 INTERIM_DROP = ["DROP TABLE IF EXISTS phicrypto_django_key_audit", "DROP TABLE IF EXISTS phicrypto_django_key",
                 "DROP TABLE IF EXISTS phicrypto_django_setting"]

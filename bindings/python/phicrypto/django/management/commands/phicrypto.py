@@ -22,6 +22,7 @@ from ...reencrypt import Reencryptor, all_purposes, targets
 
 class Command(BaseCommand):
     help = "PhiCrypto keys (init, list, rotate, rewrap, audit) and online re-encryption."
+    requires_system_checks = []  # `keys init` is what the key store checks (phicrypto.E011) ask for
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="command", required=True)
@@ -34,13 +35,16 @@ class Command(BaseCommand):
         rotate.add_argument("purpose", nargs="?")
         rotate.add_argument("--all", action="store_true", dest="all_purposes")
         rewrap = actions.add_parser("rewrap", help="re-wrap every DEK under another KEK")
-        rewrap.add_argument("--to", required=True, dest="new_kek", help="env:NAME, passphrase-env:NAME or pkcs11:...")
+        rewrap.add_argument("--to", required=True, dest="new_kek", help="env:NAME, passphrase-env:NAME, passphrase-file:PATH or pkcs11:... (where the secret is, never the secret)")
         aud = actions.add_parser("audit", help="key audit trail")
         aud.add_argument("--verify", action="store_true")
         re = sub.add_parser("reencrypt", help="re-encrypt rows under old key versions")
         re.add_argument("target", nargs="?", help="app_label[.Model[.field]]")
         re.add_argument("--batch-size", type=int, default=1000)
         re.add_argument("--no-progress", action="store_true")
+        re.add_argument("--status", action="store_true", help="show the rows left under old key versions, per model and field")
+        re.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                        help="a value that does not decrypt: stop there (default), or leave its row and go on")
 
     def handle(self, *args, **opts):
         try:
@@ -92,17 +96,32 @@ class Command(BaseCommand):
 
     # ---- reencrypt
     def reencrypt(self, opts):
-        total = 0
+        if opts["status"]:
+            return self.reencrypt_status(opts)
+        skipped = []
         for model, fields in targets(opts.get("target")):
             names = ", ".join(f.name for f in fields)
             show = None if opts["no_progress"] else self._bar(f"{model._meta.label} ({names})")
-            worker = Reencryptor(model, fields, opts["batch_size"], show)
-            done = worker.run()
-            if show:
-                sys.stderr.write("\n")
+            worker = Reencryptor(model, fields, opts["batch_size"], show, opts["on_error"])
+            try:
+                done = worker.run()
+            finally:
+                if show:
+                    sys.stderr.write("\n")
             self.stdout.write(f"{model._meta.label}: {done} row(s) re-encrypted by this worker")
-            total += done
+            for s in worker.skipped:
+                self.stdout.write(f"skipped {s}")
+            skipped += worker.skipped
+        if skipped:
+            raise CommandError(f"{len(skipped)} value(s) could not be decrypted and were left as they are (listed above)")
         return None
+
+    def reencrypt_status(self, opts):
+        self.stdout.write(f"{'field':40} {'rows':>10} {'old':>10}  done")
+        for model, fields in targets(opts.get("target")):
+            for field, total, old in Reencryptor(model, fields).status():
+                done = 100.0 if total == 0 else 100.0 * (total - old) / total
+                self.stdout.write(f"{model._meta.label + '.' + field.name:40} {total:>10} {old:>10}  {done:5.1f}%")
 
     @staticmethod
     def _bar(label: str):
