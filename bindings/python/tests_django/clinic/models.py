@@ -61,3 +61,11 @@ class Visit(models.Model):
     mrn = models.CharField(max_length=20)
     ward = models.CharField(max_length=20, default="general")
     summary = EncryptedTextField(null=True, blank=True, bind_to="mrn")
+
+
+class Contact(models.Model):
+    """Searchable randomized fields (phicrypto.django.search). Two-bit indexes on purpose: most rows
+    share an index value, so every lookup must drop false positives after decryption."""
+    last_name = EncryptedCharField(max_length=100, null=True, blank=True, search_bits=2, search_prefix=(2, 4),
+                                   searchable=["exact", "iexact", "startswith", "istartswith"], bind_to=())
+    first_name = EncryptedCharField(max_length=100, blank=True, searchable="iexact", bind_to=())
