@@ -23,17 +23,15 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._cdef import PHI_INDEX_COMPOUND, PHI_INDEX_EXACT, PHI_INDEX_PREFIX, PHI_NORM_CASE_INSENSITIVE
 from ._errors import ERR_BUFFER_TOO_SMALL, raise_for
 from ._ffi import ffi, lib
 from ._fields import DEFAULT_PURPOSE, _source
+from ._keys import Key
+from ._sources import KeySource
 from ._util import Buffer, as_buffer, call_for_text
-
-if TYPE_CHECKING:
-    from ._keys import Key
-    from ._sources import KeySource
 
 _KINDS = {"exact": PHI_INDEX_EXACT, "prefix": PHI_INDEX_PREFIX, "compound": PHI_INDEX_COMPOUND}
 _NULL = 2**64 - 1  # SIZE_MAX: a NULL field of a compound row
@@ -238,28 +236,19 @@ def _scratch() -> _Ff1Scratch:
 
 
 def _ff1_args(text: object, radix: object, tweak: object) -> tuple[bytes, int, Any]:
-    if not isinstance(text, str):
+    if type(text) is not str:
         raise TypeError(f"FF1 text must be a str, not {type(text).__name__}")
-    if not isinstance(radix, int) or isinstance(radix, bool) or not 2 <= radix <= 36:
+    if type(radix) is not int or not 2 <= radix <= 36:
         raise ValueError("FF1 radix must be 2 to 36")
-    try:
-        data = text.encode("ascii")
-    except UnicodeEncodeError:
-        raise ValueError(f"FF1 text must use the alphabet 0-9a-z (its first {radix} characters)") from None
+    if not text.isascii():
+        raise ValueError(f"FF1 text must use the alphabet 0-9a-z (its first {radix} characters)")
+    data = text.encode("ascii")
     if len(data) > _MAX_FF1:
         raise ValueError(f"FF1 inputs are limited to {_MAX_FF1} numerals")
-    return data, radix, as_buffer(tweak, "tweak")
-
-
-def _is_source(key: object) -> bool:
-    from ._sources import KeySource
-
-    return isinstance(key, KeySource)
+    return data, radix, tweak if type(tweak) is bytes else as_buffer(tweak, "tweak")
 
 
 def _key_handle(key: object) -> Any:
-    from ._keys import Key
-
     if not isinstance(key, Key):
         raise TypeError(f"key must be a phicrypto.Key or KeySource, not {type(key).__name__}")
     return key.handle
@@ -271,38 +260,40 @@ def _ff1(fn: Any, head: tuple[Any, ...], data: bytes, radix: int, tweak: Any) ->
     rc = fn(*head, radix, tweak, len(tweak), data, len(data), s.out, s.length)
     if rc:
         raise_for(rc)
-    return ffi.buffer(s.out, s.length[0])[:].decode("ascii")  # type: ignore[no-any-return]
+    return ffi.unpack(s.out, s.length[0]).decode("ascii")  # type: ignore[no-any-return]
+
+
+def _ff1_source(source: KeySource, data: bytes, radix: int, tweak: Any, version: int | None) -> tuple[str, int]:
+    s = _scratch()
+    s.version[0] = 0 if version is None else _version(version)
+    return _ff1(lib.phi_ff1_encrypt, (source.handle, s.version), data, radix, tweak), int(s.version[0])
 
 
 def ff1_encrypt_versioned(source: KeySource, plaintext: str, radix: int = 10, tweak: Buffer = b"", *,
                           version: int | None = None) -> tuple[str, int]:
     """FF1-encrypts under the source's ``version`` (None: the active one); returns the ciphertext and
     the version used, which must be stored beside it (docs/search.md: rotation of FF1 values)."""
-    if not _is_source(source):
+    if not isinstance(source, KeySource):
         raise TypeError("ff1_encrypt_versioned takes a KeySource")
-    data, radix, t = _ff1_args(plaintext, radix, tweak)
-    s = _scratch()
-    s.version[0] = _version(version)
-    result = _ff1(lib.phi_ff1_encrypt, (source.handle, s.version), data, radix, t)
-    return result, int(s.version[0])
+    return _ff1_source(source, *_ff1_args(plaintext, radix, tweak), version)
 
 
 def ff1_encrypt(key: Key | KeySource, plaintext: str, radix: int = 10, tweak: Buffer = b"", *, version: int | None = None) -> str:
     """FF1 (NIST SP 800-38G Rev. 1) over the alphabet 0-9a-z: the result has the input's length and
     radix. A :class:`Key` is the AES key itself (16/24/32 bytes); a :class:`KeySource` encrypts under
     its derived FF1 key of ``version`` (None: the active one; see :func:`ff1_encrypt_versioned`)."""
-    if _is_source(key):
-        return ff1_encrypt_versioned(key, plaintext, radix, tweak, version=version)[0]  # type: ignore[arg-type]
     data, radix, t = _ff1_args(plaintext, radix, tweak)
+    if isinstance(key, KeySource):
+        return _ff1_source(key, data, radix, t, version)[0]
     return _ff1(lib.phi_ff1_encrypt_key, (_key_handle(key),), data, radix, t)
 
 
 def ff1_decrypt(key: Key | KeySource, ciphertext: str, radix: int = 10, tweak: Buffer = b"", *, version: int | None = None) -> str:
     """The inverse of :func:`ff1_encrypt`. Through a KeySource give the ``version`` the value was
-    written under (None: the source's active version). FF1 is not authenticated: a wrong key, tweak or
+    written under (None: the source's newest version). FF1 is not authenticated: a wrong key, tweak or
     version gives another valid-looking value, never an error."""
     data, radix, t = _ff1_args(ciphertext, radix, tweak)
-    if _is_source(key):
+    if isinstance(key, KeySource):
         v = _version(version) or source_versions(key)[0]
-        return _ff1(lib.phi_ff1_decrypt, (key.handle, v), data, radix, t)  # type: ignore[union-attr]
+        return _ff1(lib.phi_ff1_decrypt, (key.handle, v), data, radix, t)
     return _ff1(lib.phi_ff1_decrypt_key, (_key_handle(key),), data, radix, t)
