@@ -2,6 +2,8 @@ import uuid
 
 from django.db import models
 
+from phicrypto.django.fpe import PHONE_US, SSN, FormatPreservingField
+
 from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
                                      EncryptedDateTimeField, EncryptedDecimalField, EncryptedEmailField,
                                      EncryptedIntegerField, EncryptedJSONField, EncryptedTextField,
@@ -69,3 +71,9 @@ class Contact(models.Model):
     last_name = EncryptedCharField(max_length=100, null=True, blank=True, search_bits=2, search_prefix=(2, 4),
                                    searchable=["exact", "iexact", "startswith", "istartswith"], bind_to=())
     first_name = EncryptedCharField(max_length=100, blank=True, searchable="iexact", bind_to=())
+
+
+class Insured(models.Model):
+    """Format-preserving encrypted identifiers (phicrypto.django.fpe): FF1 digits, separators kept."""
+    ssn = FormatPreservingField(pattern=SSN, db_index=True, null=True)
+    phone = FormatPreservingField(pattern=PHONE_US, null=True, blank=True)
