@@ -251,3 +251,36 @@ def _keep_updates_in_step() -> None:
 
     update._phicrypto_search = True
     QuerySet.update = update
+
+
+def reindex(field, using: str, rows) -> None:
+    """Rewrites the companion columns of ``rows`` ((pk, plaintext bytes) pairs) under the active version:
+    reencrypt calls it for the rows it re-encrypts, in the same transaction."""
+    from django.db import connections
+
+    rows = [(pk, field.decode(p)) for pk, p in rows]
+    if not rows:
+        return
+    columns = _columns(field)
+    values = {name: _stored_values(field, definition, [t for _, t in rows]) for name, definition in columns}
+    model = field.model
+    conn = connections[using]
+    qn = conn.ops.quote_name
+    sets = ", ".join(f"{qn(name)} = %s" for name, _ in columns)
+    with conn.cursor() as cur:
+        cur.executemany(f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s",
+                        [[*(values[name][i] for name, _ in columns), pk] for i, (pk, _) in enumerate(rows)])
+
+
+def _stored_values(field, definition: IndexDefinition, texts: list) -> list:
+    """Stored index values of many values in one native call (None for a prefix longer than the value)."""
+    found = phicrypto.blind_index_batch(source_of(field), texts, definition)
+    return [(v[0] if v else None) for v in found] if definition.kind == "prefix" else found
+
+
+def admin_lookup(field, entry: str) -> str | None:
+    """The lookup an admin search_fields entry uses on a searchable field: '=name' iexact (or exact),
+    '^name' istartswith (or startswith); None when the field cannot serve it (icontains never)."""
+    kinds = getattr(field, "searchable", ())
+    wanted = ("iexact", "exact") if entry.startswith("=") else ("istartswith", "startswith") if entry.startswith("^") else ()
+    return next((k for k in wanted if k in kinds), None)

@@ -111,3 +111,35 @@ def test_explain_shows_an_index_scan(people):
             assert "Index" in plan
         finally:
             cursor.execute("SET enable_seqscan = on")
+
+
+def test_admin_search_uses_the_blind_indexes(admin_client, people):
+    def found(term):
+        response = admin_client.get("/admin/clinic/contact/", {"q": term})
+        assert response.status_code == 200
+        return sorted(o.pk for o in response.context["cl"].result_list)
+
+    assert found("smi") == ids(people, "Smith", "SMITHSON", "smithers")    # ^last_name: istartswith
+    assert found("FIRST 4") == ids(people, "O'Brien")                     # =first_name: iexact
+    assert found("s") == []                                               # shorter than the prefix index: nothing
+    assert found("mith") == []                                            # no substring search on ciphertext
+    from django.contrib import admin
+    assert [e for e in admin.site._registry[Contact].check() if e.id == "phicrypto.W002"] == []
+
+
+def test_reencrypt_moves_indexes_to_the_active_version(people):
+    from phicrypto import IndexDefinition, blind_index
+    from phicrypto.django.reencrypt import Reencryptor, encrypted_fields
+    from phicrypto.django.search import source_of
+
+    manage("keys", "rotate", "clinic.Contact.last_name")
+    manage("keys", "rotate", "clinic.Contact.first_name")
+    Reencryptor(Contact, encrypted_fields(Contact)).run()
+    source = source_of(Contact._meta.get_field("first_name"))
+    definition = IndexDefinition.exact("first_name_bidx_ci", 16, True)  # 16 bits: no chance agreement
+    for i, name in enumerate(NAMES):
+        stored = raw("clinic_contact", "first_name_bidx_ci", people[name])
+        assert stored == blind_index(source, f"first {i}", definition, version=2)
+        assert stored != blind_index(source, f"first {i}", definition, version=1)
+    assert pks(Contact.objects.filter(last_name__istartswith="smi")) == ids(people, "Smith", "SMITHSON", "smithers")
+    assert pks(Contact.objects.filter(first_name__iexact="FIRST 1")) == ids(people, "SMITHSON")
