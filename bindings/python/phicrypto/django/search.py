@@ -284,3 +284,91 @@ def admin_lookup(field, entry: str) -> str | None:
     kinds = getattr(field, "searchable", ())
     wanted = ("iexact", "exact") if entry.startswith("=") else ("istartswith", "startswith") if entry.startswith("^") else ()
     return next((k for k in wanted if k in kinds), None)
+
+
+class CompoundIndex(models.BinaryField):
+    """A model-level compound blind index over several fields (e.g. last name + date of birth):
+
+        name_dob = CompoundIndex(fields=("last_name", "date_of_birth"), case_insensitive=(True, False), bits=16)
+        Patient.objects.filter(name_dob=("smith", date(1980, 2, 29)))
+
+    An indexed column of its own, computed on save under the first field's purpose (its key versions);
+    a lookup matches the combination only (a reader learns equality of the combination, not of each
+    field), candidates are checked after decryption like every blind-index lookup."""
+
+    def __init__(self, *args, fields=(), case_insensitive=(), bits: int = DEFAULT_BITS, **kwargs):
+        self.fields, self.bits = tuple(fields), bits
+        self.case_insensitive = tuple(case_insensitive) or (False,) * len(self.fields)
+        if not 2 <= len(self.fields) <= 16 or len(self.case_insensitive) != len(self.fields):
+            raise ValueError("a compound index covers 2 to 16 fields, with one case_insensitive flag each")
+        kwargs.update(null=True, editable=False, db_index=True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for k in ("null", "editable", "db_index"):
+            kwargs.pop(k, None)
+        kwargs.update(fields=self.fields, case_insensitive=self.case_insensitive, bits=self.bits)
+        return name, path, args, kwargs
+
+    def definition(self) -> IndexDefinition:
+        return IndexDefinition.compound(self.name, self.bits, *self.case_insensitive)
+
+    def _first(self):
+        return self.model._meta.get_field(self.fields[0])
+
+    def pre_save(self, model_instance, add):
+        values = [_text(getattr(model_instance, f)) for f in self.fields]  # reading opens unread values
+        from .keyring import get_keyring
+
+        get_keyring()._writable(self._first().purpose)
+        stored = phicrypto.blind_index(source_of(self._first()), values, self.definition())
+        setattr(model_instance, self.attname, stored)
+        return stored
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "exact":
+            return CompoundExact
+        if lookup_name in ("in", "isnull"):  # raw index values: how the lookup itself fetches candidates
+            return super().get_lookup(lookup_name)
+        raise FieldError(f"{self.model._meta.label}.{self.name} is a compound blind index: only exact, with a tuple of {len(self.fields)} values")
+
+
+def _text(value):
+    return None if value is None else value if isinstance(value, str) else str(value)
+
+
+class CompoundExact(Lookup):
+    lookup_name = "exact"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        index, terms = self.lhs.output_field, self.rhs
+        if not isinstance(terms, (tuple, list)) or len(terms) != len(index.fields):
+            raise FieldError(f"{index.model._meta.label}.{index.name} takes a tuple of {len(index.fields)} values")
+        terms = [_text(t) for t in terms]
+        try:
+            lookups = [v for _, v in phicrypto.blind_index_query(source_of(index._first()), terms, index.definition())]
+        except phicrypto.KeyNotFoundError:
+            lookups = []
+        model = index.model
+        rows = model._base_manager.using(connection.alias).filter(**{f"{index.name}__in": lookups}).values_list("pk", *index.fields)
+        pks = [row[0] for row in rows if all(_same(model._meta.get_field(f), ci, _text(v), t)
+                                             for f, ci, v, t in zip(index.fields, index.case_insensitive, row[1:], terms))]
+        if not pks:
+            raise EmptyResultSet
+        qn = compiler.quote_name_unless_alias
+        prep = [model._meta.pk.get_db_prep_value(p, connection) for p in pks]
+        return f"{qn(self.lhs.alias)}.{qn(model._meta.pk.column)} IN ({', '.join(['%s'] * len(prep))})", prep
+
+
+def _same(field, case_insensitive: bool, value, term) -> bool:
+    if value is None or term is None:
+        return value is None and term is None
+    if not case_insensitive:
+        return value == term
+    probe = IndexDefinition.exact("phicrypto.django.verify", _VERIFY_BITS, True)
+    source = source_of(field) if hasattr(field, "purpose") else None
+    if source is None:
+        return value.casefold() == term.casefold()
+    return phicrypto.blind_index(source, value, probe) == phicrypto.blind_index(source, term, probe)

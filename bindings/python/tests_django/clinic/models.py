@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 
 from phicrypto.django.fpe import PHONE_US, SSN, FormatPreservingField
+from phicrypto.django.search import CompoundIndex
 
 from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
                                      EncryptedDateTimeField, EncryptedDecimalField, EncryptedEmailField,
@@ -71,6 +72,7 @@ class Contact(models.Model):
     last_name = EncryptedCharField(max_length=100, null=True, blank=True, search_bits=2, search_prefix=(2, 4),
                                    searchable=["exact", "iexact", "startswith", "istartswith"], bind_to=())
     first_name = EncryptedCharField(max_length=100, blank=True, searchable="iexact", bind_to=())
+    full_name = CompoundIndex(fields=("last_name", "first_name"), case_insensitive=(True, False), bits=4)
 
 
 class Insured(models.Model):

@@ -143,3 +143,19 @@ def test_reencrypt_moves_indexes_to_the_active_version(people):
         assert stored != blind_index(source, f"first {i}", definition, version=1)
     assert pks(Contact.objects.filter(last_name__istartswith="smi")) == ids(people, "Smith", "SMITHSON", "smithers")
     assert pks(Contact.objects.filter(first_name__iexact="FIRST 1")) == ids(people, "SMITHSON")
+
+
+def test_compound_index_matches_the_combination_only(people):
+    assert raw("clinic_contact", "full_name", people["Smith"]) is not None
+    assert pks(Contact.objects.filter(full_name=("SMITH", "first 0"))) == ids(people, "Smith")  # last name case-insensitive
+    assert pks(Contact.objects.filter(full_name=("Smith", "First 0"))) == []                     # first name exact
+    assert pks(Contact.objects.filter(full_name=("Smith", "first 1"))) == []                     # another row's first name
+    c = Contact.objects.get(pk=people["Jones"])
+    c.first_name = "Ann"
+    c.save()
+    assert pks(Contact.objects.filter(full_name=("jones", "Ann"))) == [c.pk]
+    assert Contact.objects.filter(full_name=(None, "first 11")).count() == 1                    # the NULL last name
+    with pytest.raises(FieldError):
+        list(Contact.objects.filter(full_name=("Smith",)))
+    with pytest.raises(FieldError):
+        list(Contact.objects.filter(full_name__startswith=("Smith", "x")))
