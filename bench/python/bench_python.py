@@ -3,7 +3,8 @@
     python3 bench/python/bench_python.py [--stream-mib 512] [--phicrypt PATH] [--out FILE]
 
 Measures: a 50-byte field encrypt and decrypt (phicrypto randomized and deterministic; cryptography
-AESGCM, AESSIV, Fernet), a 10,000-field batch (phicrypto in one call; cryptography in a loop), library
+AESGCM, AESSIV, Fernet), FF1 and blind indexes per SSN (issue 14: FF1 at most 10 us through Python),
+a 10,000-field batch (phicrypto in one call; cryptography in a loop), library
 load + first call (fresh interpreters), and stream_encrypt of a file against the phicrypt CLI.
 Figures are the best of several repeats (the machine is shared: the minimum is the least disturbed).
 """
@@ -48,6 +49,31 @@ def fields() -> list[tuple[str, float, float]]:
     rows.append(("cryptography AESSIV", best_us(lambda: siv.encrypt(value, None), 20000), best_us(lambda: siv.decrypt(s, None), 20000)))
     f = fernet.encrypt(value)
     rows.append(("cryptography Fernet", best_us(lambda: fernet.encrypt(value), 5000), best_us(lambda: fernet.decrypt(f), 5000)))
+    return rows
+
+
+def search() -> list[tuple[str, float, float]]:
+    """Per SSN through a keyring-like source (derived keys cached per version): FF1 encrypt/decrypt,
+    a 19-bit exact blind index, a case-insensitive name index, and 10,000 SSN indexes in one call."""
+    key = phicrypto.generate_encryption_key()
+    source = key.source("clinic.Patient.ssn")
+    ssn = "123456789"
+    ct, version = phicrypto.ff1_encrypt_versioned(source, ssn)
+    rows = [("phicrypto ff1_encrypt / ff1_decrypt, SSN (9 digits) through a source",
+             best_us(lambda: phicrypto.ff1_encrypt(source, ssn), 20000),
+             best_us(lambda: phicrypto.ff1_decrypt(source, ct, version=version), 20000))]
+    raw = phicrypto.generate_encryption_key()
+    raw_ct = phicrypto.ff1_encrypt(raw, ssn)
+    rows.append(("phicrypto ff1_encrypt / ff1_decrypt, SSN under a plain Key (key schedule per call)",
+                 best_us(lambda: phicrypto.ff1_encrypt(raw, ssn), 20000), best_us(lambda: phicrypto.ff1_decrypt(raw, raw_ct), 20000)))
+    exact = phicrypto.IndexDefinition.exact("ssn", 19)
+    name = phicrypto.IndexDefinition.exact("last_name_ci", 16, case_insensitive=True)
+    rows.append(("phicrypto blind_index, SSN (19 bits) / name (case-insensitive)",
+                 best_us(lambda: phicrypto.blind_index(source, "123-45-6789", exact), 20000),
+                 best_us(lambda: phicrypto.blind_index(source, "O'Brien-Smith", name), 20000)))
+    values = [f"{i:09d}" for i in range(10_000)]
+    rows.append(("phicrypto blind_index_batch, per SSN of 10,000 in one call",
+                 best_us(lambda: phicrypto.blind_index_batch(source, values, exact), 5) / 10_000, float("nan")))
     return rows
 
 
@@ -136,6 +162,8 @@ def main() -> None:
              f"{os.getloadavg()[0]:.1f}; phicrypto {phicrypto.__version__}, best of repeats", "",
              "| 50-byte field | encrypt (us) | decrypt (us) |", "|---|---:|---:|"]
     lines += [f"| {n} | {e:.2f} | {d:.2f} |" for n, e, d in fields()]
+    lines += ["", "| search, per SSN | first (us) | second (us) |", "|---|---:|---:|"]
+    lines += [f"| {n} | {e:.2f} | {'' if d != d else f'{d:.2f}'} |" for n, e, d in search()]
     lines += ["", "| 10,000 fields | encrypt (ms) | decrypt (ms) |", "|---|---:|---:|"]
     lines += [f"| {n} | {e:.2f} | {d:.2f} |" for n, e, d in batches()]
     ours, theirs = first_call_ms()

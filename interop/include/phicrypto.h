@@ -41,14 +41,7 @@
  *  Threads  Every function is thread-safe, and one handle may be used by many threads at once.
  *           The one exception: do not free a handle while another thread is still using it.
  *
- *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1. Every
- *           caller-given length is checked before anything is allocated for it: batch counts
- *           (PHI_FIELD_BATCH_MAX_COUNT), JSON contexts (PHI_CONTEXT_JSON_MAX), other strings
- *           (PHI_STRING_MAX, the NUL is searched no further), pushes (PHI_STREAM_PUSH_MAX); more is
- *           PHI_ERR_INVALID_ARGUMENT.
- *
- *  Signed   Decryption of a signed message (0x0578) releases frames before the footer signature
- *           is checked unless PHI_DECRYPT_VERIFY_FIRST is passed (see Streams).
+ *  Sizes    Field values are limited to 1 MiB (PHI_FIELD_MAX_PLAINTEXT); buffers to 2 GiB - 1.
  *
  *  Process  The library never unloads (linked -z nodelete: its runtime threads outlive dlclose).
  *           Its runtime reads environment variables once, at the first call: set PHICRYPTO_*
@@ -95,6 +88,10 @@ extern "C" {
 #define PHI_DECRYPT_VERIFY_FIRST       2   /* decrypt flag: a signed (0x0578) message releases no plaintext before its signature verified */
 #define PHI_INSPECT_HEADER_ONLY        1   /* flag: describe the header only (no frame walk: frame_count and plaintext_length are -1) */
 #define PHI_KEYRING_CREATE             1   /* flag: start a new keyring in an empty store (the explicit act; without it an empty store is an error) */
+#define PHI_INDEX_EXACT                1   /* blind index kind: the whole value (exact, in; iexact with PHI_NORM_CASE_INSENSITIVE) */
+#define PHI_INDEX_PREFIX               2   /* blind index kind: one value per prefix length min_prefix..max_prefix (startswith) */
+#define PHI_INDEX_COMPOUND             3   /* blind index kind: several fields together, e.g. last name + date of birth */
+#define PHI_NORM_CASE_INSENSITIVE      1   /* normalization bit (bit i: field i): NFKC, case folding, whitespace collapse */
 
 /* ---- handles (opaque) ---- */
 typedef struct phi_key phi_key;          /* a secret key (16 to 64 bytes; DEKs are 32) */
@@ -443,6 +440,82 @@ int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size
  */
 int phi_keyring_set_state(phi_keyring *keyring, const char *purpose, uint32_t version, const char *state,
                           const char *reason);
+
+/* ======================================================================== Search
+ *
+ * Blind indexes and FF1 format-preserving encryption (docs/search.md), under keys derived from the
+ * source's DEK per purpose and key version (HKDF-SHA-256, labels "phicrypto/blind-index/v1" and
+ * "phicrypto/ff1/v1"). `version` 0 means the source's active version (what new rows are written
+ * under); a query for rows written before a rotation computes under each version phi_source_versions
+ * lists. An index is defined by its arguments, passed to every call:
+ *
+ *   kind            PHI_INDEX_EXACT, PHI_INDEX_PREFIX or PHI_INDEX_COMPOUND
+ *   bits            1..256: values are ceil(bits/8) bytes, the unused low bits zero
+ *   normalizations  bit i = PHI_NORM_CASE_INSENSITIVE for field i (bit 0 for exact and prefix);
+ *                   clear: the value exactly as given. Case-insensitive indexes need ICU (libicu)
+ *   min_prefix, max_prefix  prefix indexes: 1 <= min <= max <= 64 characters; else both 0
+ *   name            NUL-terminated UTF-8, 1..255 characters: part of the key derivation
+ *
+ * Values are UTF-8 (at most 64 KiB; invalid UTF-8 is refused). FF1 text uses the alphabet 0-9a-z
+ * (its first `radix` characters, radix 2..36), 2..256 characters with radix^length >= 1,000,000;
+ * the output has the input's length. FF1 is not authenticated: a changed value decrypts to another
+ * valid-looking value, never to an error.
+ */
+
+/* The key versions the source can still decrypt with, newest first, into versions[0..*count):
+ * *count holds the capacity in and the number of versions out (PHI_ERR_BUFFER_TOO_SMALL when larger).
+ */
+int phi_source_versions(phi_source *source, uint32_t *versions, size_t *count);
+
+/* The index value to store or look up: exact, the value's index; prefix, the lookup value of
+ * `startswith(value)` (length min(characters, max_prefix); fewer than min_prefix characters is an
+ * error). Compound indexes: phi_blind_index_batch. Exactly ceil(bits/8) bytes into out.
+ */
+int phi_blind_index(phi_source *source, uint32_t version, int32_t kind, uint32_t bits,
+                    uint32_t normalizations, uint32_t min_prefix, uint32_t max_prefix, const char *name,
+                    const uint8_t *value, size_t value_len, uint8_t *out, size_t *out_len);
+
+/* The stored index values of `count` rows in one call, packed into out (L = ceil(bits/8) bytes each):
+ * exact (fields 1): one value per row; prefix (fields 1): the values of prefix lengths min_prefix..
+ * min(length, max_prefix), out_counts[i] of them for row i (0 when shorter than min_prefix);
+ * compound: values holds count rows of `fields` fields each (2..16), value_lens[j] == SIZE_MAX for a
+ * NULL field, one value per row. out_counts (count entries) may be NULL except for prefix indexes.
+ * A NULL out with *out_len 0 asks for the size.
+ */
+int phi_blind_index_batch(phi_source *source, uint32_t version, int32_t kind, uint32_t bits,
+                          uint32_t normalizations, uint32_t min_prefix, uint32_t max_prefix, const char *name,
+                          const uint8_t *values, const size_t *value_lens, size_t count, size_t fields,
+                          uint8_t *out, size_t *out_len, size_t *out_counts);
+
+/* FF1 (NIST SP 800-38G Rev. 1) under the source's key of *version (in: 0 for the active version, or a
+ * version that can still decrypt, to search rows written before a rotation; out: the version used:
+ * store it beside the value). The FF1 tweak is UTF-8(purpose) || 0x00 || tweak (at most 256 bytes).
+ */
+int phi_ff1_encrypt(phi_source *source, uint32_t *version, uint32_t radix, const uint8_t *tweak,
+                    size_t tweak_len, const char *text, size_t text_len, char *out, size_t *out_len);
+
+/* FF1 decryption of text written under `version` (1 or more: the value's version column). */
+int phi_ff1_decrypt(phi_source *source, uint32_t version, uint32_t radix, const uint8_t *tweak,
+                    size_t tweak_len, const char *text, size_t text_len, char *out, size_t *out_len);
+
+/* FF1 directly under the key's bytes (16, 24 or 32: AES-128/192/256) and the tweak as given (at most
+ * 256 bytes), no derivation: for interoperability with other FF1 implementations. Prefer a source.
+ */
+int phi_ff1_encrypt_key(const phi_key *key, uint32_t radix, const uint8_t *tweak, size_t tweak_len,
+                        const char *text, size_t text_len, char *out, size_t *out_len);
+
+/* The inverse of phi_ff1_encrypt_key. */
+int phi_ff1_decrypt_key(const phi_key *key, uint32_t radix, const uint8_t *tweak, size_t tweak_len,
+                        const char *text, size_t text_len, char *out, size_t *out_len);
+
+/* Chooses an index width (docs/search.md, "Choosing the width") for `rows` expected rows holding
+ * `distinct` distinct values, each index value matching at least `min_rows` (>= 2) rows. max_prefix 0:
+ * {"bits":n,"rows_per_unique_value":x,"rows_per_lookup":x,"distinct_values_per_index_value":x,
+ * "warnings":["low_cardinality"|"reveals_equality"|"too_few_rows"]}; else a prefix index over an
+ * alphabet of `alphabet` symbols: {"prefixes":[{"length":k,"distinct_prefixes":n,"plan":{...}}]}.
+ */
+int phi_blind_index_plan(uint64_t rows, uint64_t distinct, uint32_t min_rows, uint32_t min_prefix,
+                         uint32_t max_prefix, uint32_t alphabet, char *json, size_t *json_len);
 
 /* ---- END GENERATED ---- */
 

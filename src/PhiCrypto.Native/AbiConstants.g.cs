@@ -33,4 +33,12 @@ internal static class AbiConstants
     internal const int InspectHeaderOnly = 1;
     /// <summary>PHI_KEYRING_CREATE: flag: start a new keyring in an empty store (the explicit act; without it an empty store is an error)</summary>
     internal const int KeyringCreate = 1;
+    /// <summary>PHI_INDEX_EXACT: blind index kind: the whole value (exact, in; iexact with PHI_NORM_CASE_INSENSITIVE)</summary>
+    internal const int IndexExact = 1;
+    /// <summary>PHI_INDEX_PREFIX: blind index kind: one value per prefix length min_prefix..max_prefix (startswith)</summary>
+    internal const int IndexPrefix = 2;
+    /// <summary>PHI_INDEX_COMPOUND: blind index kind: several fields together, e.g. last name + date of birth</summary>
+    internal const int IndexCompound = 3;
+    /// <summary>PHI_NORM_CASE_INSENSITIVE: normalization bit (bit i: field i): NFKC, case folding, whitespace collapse</summary>
+    internal const int NormCaseInsensitive = 1;
 }

@@ -22,6 +22,13 @@ Envelope encryption of keys::
     wrapped = key_wrap(dek, kek, version=1)           # AES-KWP (RFC 5649) in a versioned record
     dek = key_unwrap(wrapped, kek)
 
+Searching encrypted columns (docs/search.md)::
+
+    ssn = IndexDefinition.exact("ssn", bits=19)
+    stored = blind_index(source, "123-45-6789", ssn)  # keyed HMAC-SHA-256, truncated
+    blind_index_query(source, "123-45-6789", ssn)     # [(version, value)] across a rotation
+    ct, version = ff1_encrypt_versioned(source, "123456789")  # NIST FF1: still nine digits
+
 Files and backups (AWS Encryption SDK message format v2, bounded memory)::
 
     with open("scan.dcm", "rb") as src, open("scan.dcm.enc", "wb") as dst:
@@ -72,6 +79,17 @@ from ._keys import (
     wrapped_key_version,
 )
 from ._keyring import Keyring
+from ._search import (
+    IndexDefinition,
+    blind_index,
+    blind_index_batch,
+    blind_index_query,
+    ff1_decrypt,
+    ff1_encrypt,
+    ff1_encrypt_versioned,
+    plan_blind_index,
+    source_versions,
+)
 from ._sources import KeySource
 from ._library import FipsStatus, enable_fips, fips_status, native_version
 from ._streams import EncryptedFile, inspect_encrypted, open_encrypted, stream_decrypt, stream_encrypt
@@ -87,6 +105,7 @@ __all__ = [
     "EncryptedFile",
     "FipsStatus",
     "FormatError",
+    "IndexDefinition",
     "IoError",
     "Key",
     "KeyNotFoundError",
@@ -98,6 +117,9 @@ __all__ = [
     "WrongKekError",
     "aes_key_unwrap",
     "aes_key_wrap",
+    "blind_index",
+    "blind_index_batch",
+    "blind_index_query",
     "decrypt",
     "decrypt_deterministic",
     "decrypt_field",
@@ -108,6 +130,9 @@ __all__ = [
     "encrypt_field",
     "encrypt_fields",
     "field_header",
+    "ff1_decrypt",
+    "ff1_encrypt",
+    "ff1_encrypt_versioned",
     "fips_status",
     "generate_data_encryption_key",
     "generate_encryption_key",
@@ -117,6 +142,8 @@ __all__ = [
     "key_wrap",
     "native_version",
     "open_encrypted",
+    "plan_blind_index",
+    "source_versions",
     "stream_decrypt",
     "stream_encrypt",
     "wrapped_key_version",

@@ -77,6 +77,24 @@ int phi_keyring_audit_verify(phi_keyring *keyring, char *json, size_t *json_len)
 int phi_keyring_list(phi_keyring *keyring, const char *purpose, char *json, size_t *json_len);
 int phi_keyring_set_state(phi_keyring *keyring, const char *purpose, uint32_t version, const char *state,
     const char *reason);
+int phi_source_versions(phi_source *source, uint32_t *versions, size_t *count);
+int phi_blind_index(phi_source *source, uint32_t version, int32_t kind, uint32_t bits,
+    uint32_t normalizations, uint32_t min_prefix, uint32_t max_prefix, const char *name, const uint8_t *value,
+    size_t value_len, uint8_t *out, size_t *out_len);
+int phi_blind_index_batch(phi_source *source, uint32_t version, int32_t kind, uint32_t bits,
+    uint32_t normalizations, uint32_t min_prefix, uint32_t max_prefix, const char *name,
+    const uint8_t *values, const size_t *value_lens, size_t count, size_t fields, uint8_t *out,
+    size_t *out_len, size_t *out_counts);
+int phi_ff1_encrypt(phi_source *source, uint32_t *version, uint32_t radix, const uint8_t *tweak,
+    size_t tweak_len, const char *text, size_t text_len, char *out, size_t *out_len);
+int phi_ff1_decrypt(phi_source *source, uint32_t version, uint32_t radix, const uint8_t *tweak,
+    size_t tweak_len, const char *text, size_t text_len, char *out, size_t *out_len);
+int phi_ff1_encrypt_key(const phi_key *key, uint32_t radix, const uint8_t *tweak, size_t tweak_len,
+    const char *text, size_t text_len, char *out, size_t *out_len);
+int phi_ff1_decrypt_key(const phi_key *key, uint32_t radix, const uint8_t *tweak, size_t tweak_len,
+    const char *text, size_t text_len, char *out, size_t *out_len);
+int phi_blind_index_plan(uint64_t rows, uint64_t distinct, uint32_t min_rows, uint32_t min_prefix,
+    uint32_t max_prefix, uint32_t alphabet, char *json, size_t *json_len);
 """
 
 PHI_OK = 0
@@ -105,3 +123,7 @@ PHI_DECRYPT_ALLOW_LEGACY = 1
 PHI_DECRYPT_VERIFY_FIRST = 2
 PHI_INSPECT_HEADER_ONLY = 1
 PHI_KEYRING_CREATE = 1
+PHI_INDEX_EXACT = 1
+PHI_INDEX_PREFIX = 2
+PHI_INDEX_COMPOUND = 3
+PHI_NORM_CASE_INSENSITIVE = 1

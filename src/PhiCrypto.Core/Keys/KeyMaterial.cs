@@ -4,12 +4,14 @@
 // the field subkeys: operations in flight hold leases and finish under the real key, later ones throw.
 using PhiCrypto.Fields;
 using PhiCrypto.Primitives;
+using PhiCrypto.Search;
 
 namespace PhiCrypto.Keys;
 
 internal sealed class KeyMaterial : IDisposable
 {
     private FieldKey? _fieldKey;
+    private SearchKeys? _searchKeys;
     private long _budget; // randomized encryptions this process may still do under its reservation
 
     public KeyMaterial(string purpose, uint version, ReadOnlySpan<byte> dek)
@@ -48,9 +50,21 @@ internal sealed class KeyMaterial : IDisposable
         }
     }
 
+    /// <summary>The blind-index and FF1 keys of this version, derived on first use.</summary>
+    public SearchKeys SearchKeys()
+    {
+        var k = Volatile.Read(ref _searchKeys);
+        if (k is not null) return k;
+        lock (UsageLock) return _searchKeys ??= Search.SearchKeys.Create(Dek, Version, Purpose);
+    }
+
     public void Dispose()
     {
-        lock (UsageLock) _fieldKey?.Dispose();
+        lock (UsageLock)
+        {
+            _fieldKey?.Dispose();
+            _searchKeys?.Dispose();
+        }
         Dek.Dispose();
     }
 }

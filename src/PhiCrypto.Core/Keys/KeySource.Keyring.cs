@@ -3,6 +3,7 @@
 // unknown version). A message key name of another purpose ("backups/v1" for "files") is not ours.
 using PhiCrypto.Fields;
 using PhiCrypto.Messages;
+using PhiCrypto.Search;
 
 namespace PhiCrypto.Keys;
 
@@ -15,6 +16,12 @@ internal sealed class KeyringKeySource(Keyring keyring, string purpose) : KeySou
     internal override FieldKey RequireFieldKey(uint version) => keyring.RequireFieldKey(Purpose, version);
 
     internal override IEnumerable<FieldKey> DecryptableFieldKeys() => keyring.DecryptableFieldKeys(Purpose);
+
+    internal override SearchKeys ActiveSearchKeys() => keyring.ActiveForEncrypt(Purpose).Material!.SearchKeys();
+
+    internal override SearchKeys RequireSearchKeys(uint version) => keyring.ForDecrypt(Purpose, version).Material!.SearchKeys();
+
+    public override IReadOnlyList<uint> DecryptableVersions() => [.. keyring.Decryptable(Purpose).Select(v => v.Record.Version)];
 
     internal override RawAesKeyring ActiveWrapper()
     {

@@ -4,11 +4,13 @@
 // source never hands out another purpose's keys, so an endpoint for "files" cannot be made to decrypt
 // a "backups" message (issue 12 section 3). The Keyring keeps versions, lifecycle, audit and usage.
 // Each format turns a source into its primitive with a small adapter: KeySourceFields (field
-// envelopes, docs/field-format.md) and KeySourceMessages (message data keys, raw AES keyring form).
+// envelopes, docs/field-format.md), KeySourceMessages (message data keys, raw AES keyring form) and
+// KeySourceSearch (blind indexes and FF1, docs/search.md).
 using System.Text;
 using PhiCrypto.Fields;
 using PhiCrypto.Messages;
 using PhiCrypto.Primitives;
+using PhiCrypto.Search;
 
 namespace PhiCrypto.Keys;
 
@@ -80,6 +82,16 @@ public abstract class KeySource : IDisposable
     /// <summary>The wrapper of the key that <paramref name="keyName"/> names, if it is this source's
     /// and may decrypt; else null. The caller disposes it.</summary>
     internal abstract RawAesKeyring? FindWrapper(string keyName);
+
+    /// <summary>The search keys (blind indexes, FF1) of the active version.</summary>
+    internal abstract SearchKeys ActiveSearchKeys();
+
+    /// <summary>The search keys of <paramref name="version"/>; <see cref="KeyNotAvailableException"/> when
+    /// this source may not decrypt with it.</summary>
+    internal abstract SearchKeys RequireSearchKeys(uint version);
+
+    /// <summary>The versions that may still decrypt, newest first (the active one among them).</summary>
+    public abstract IReadOnlyList<uint> DecryptableVersions();
 
     public virtual void Dispose() { }
 }

@@ -39,7 +39,7 @@ public sealed class BlindIndexKey : IDisposable
         if (version == 0) throw new ArgumentOutOfRangeException(nameof(version), "key versions start at 1");
         ArgumentNullException.ThrowIfNull(purpose);
         ArgumentNullException.ThrowIfNull(indexName);
-        byte[] info = Info(version, purpose, indexName);
+        byte[] info = Info(Label, version, purpose, indexName);
         var key = new BlindIndexKey(version, purpose, indexName);
         Hkdf.DeriveKey(HashAlgorithmName.SHA256, dek, key._key, salt: default, info);
         return key;
@@ -47,20 +47,22 @@ public sealed class BlindIndexKey : IDisposable
 
     public static BlindIndexKey Derive(SecretKey dek, uint version, string purpose, string indexName) => Derive(dek.Span, version, purpose, indexName);
 
-    internal static byte[] Info(uint version, string purpose, string indexName)
+    /// <summary>label || 0x00 || u32be(version) || u16be(len purpose) || purpose [|| u16be(len name) || name].</summary>
+    internal static byte[] Info(ReadOnlySpan<byte> label, uint version, string purpose, string? name)
     {
         int purposeLength = Utf8Length(purpose, MaxPurposeLength, nameof(purpose));
-        int nameLength = Utf8Length(indexName, BlindIndexDefinition.MaxNameLength * 4, nameof(indexName));
-        var info = new byte[Label.Length + 1 + 4 + 2 + purposeLength + 2 + nameLength];
+        int nameLength = name is null ? 0 : Utf8Length(name, BlindIndexDefinition.MaxNameLength * 4, "indexName");
+        var info = new byte[label.Length + 1 + 4 + 2 + purposeLength + (name is null ? 0 : 2 + nameLength)];
         var w = info.AsSpan();
-        Label.CopyTo(w);
-        w = w[(Label.Length + 1)..]; // 0x00 separator
+        label.CopyTo(w);
+        w = w[(label.Length + 1)..]; // 0x00 separator
         BinaryPrimitives.WriteUInt32BigEndian(w, version);
         BinaryPrimitives.WriteUInt16BigEndian(w[4..], (ushort)purposeLength);
         Encoding.UTF8.GetBytes(purpose, w[6..]);
+        if (name is null) return info;
         w = w[(6 + purposeLength)..];
         BinaryPrimitives.WriteUInt16BigEndian(w, (ushort)nameLength);
-        Encoding.UTF8.GetBytes(indexName, w[2..]);
+        Encoding.UTF8.GetBytes(name, w[2..]);
         return info;
     }
 

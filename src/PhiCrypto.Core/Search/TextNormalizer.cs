@@ -5,7 +5,7 @@
 //                     White_Space (char.IsWhiteSpace) becomes one U+0020, leading and trailing runs removed.
 // Case folding here is per-character ToUpperInvariant then ToLowerInvariant (so "ſ", "S" and "s" meet,
 // as do "ς", "Σ" and "σ"), plus the one full folding NFKC leaves: "ß" and "ẞ" -> "ss". It is not the
-// whole of Unicode's CaseFolding.txt (e.g. "İ" folds to "i" here, to "i̇" there); every binding reaches
+// whole of Unicode's CaseFolding.txt (e.g. "İ" stays "İ" here, folds to "i̇" there); every binding reaches
 // this one implementation through the C ABI, so stored and queried values always fold alike.
 // NFKC and full case mappings come from ICU. Under InvariantGlobalization .NET silently leaves text
 // unnormalized and skips mappings such as "ſ" -> "S", so indexes would differ from an ICU host's:

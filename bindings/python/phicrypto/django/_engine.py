@@ -203,6 +203,10 @@ class Engine:
     def versions(self, purpose: str | None = None) -> list[VersionInfo]:
         return [i for i in self._infos if purpose is None or i.purpose == purpose]
 
+    def source(self, purpose: str) -> phicrypto.KeySource:
+        """The purpose's key source (blind indexes and FF1: phicrypto.django.search, fpe)."""
+        return self._ring.source(purpose)
+
     # ---- field crypto: the purpose's key source (the key version is its active one, or the one the envelope names)
     def encrypt(self, purpose: str, plaintext: bytes, deterministic: bool) -> bytes:
         return self._ring.source(purpose).encrypt(plaintext, deterministic)

@@ -8,6 +8,8 @@ HTTP 500. With ``EncryptedSearchMixin``:
     "=ssn"        a deterministic field: the whole search term, exactly (the ``exact`` lookup, across
                   key versions); a term that cannot be a value of the field (too long, not a date...)
                   finds nothing
+    "=name", "^name"  a searchable randomized field (phicrypto.django.search): iexact (or exact) and
+                  istartswith (or startswith) through its blind indexes
     "ssn", "diagnosis" ...   any other encrypted entry: skipped, and system check phicrypto.W002 says so
 
 Check phicrypto.E006 flags a registered ModelAdmin that lists encrypted fields in search_fields
@@ -16,8 +18,9 @@ without the mixin (its searches would fail).
 from __future__ import annotations
 
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
 
+from . import search
 from .fields import EncryptedMixin
 
 
@@ -52,13 +55,18 @@ class EncryptedSearchMixin:
             field, exact = _split(self.model, entry)
             if field is not None and searchable(field, exact) and _could_be(field, term):
                 found = found | queryset.filter(**{field.name: term})
+            elif field is not None and (lookup := search.admin_lookup(field, entry)) and _could_be(field, term):
+                try:  # a blind-index search (phicrypto.django.search): too short a prefix finds nothing
+                    found = found | queryset.filter(pk__in=list(queryset.filter(**{f"{field.name}__{lookup}": term}).values_list("pk", flat=True)))
+                except FieldError:
+                    pass
         return found, duplicates
 
     def check(self, **kwargs):
         errors = super().check(**kwargs)
         for entry in self.search_fields or ():
             field, exact = _split(self.model, entry)
-            if field is not None and not searchable(field, exact):
+            if field is not None and not searchable(field, exact) and not search.admin_lookup(field, entry):
                 errors.append(checks.Warning(
                     f"search_fields entry {entry!r} is an encrypted field the admin cannot search: it is skipped",
                     hint="search a deterministic field by the whole value with '=name'", obj=self.__class__, id="phicrypto.W002"))

@@ -32,7 +32,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.utils import DataError
 from django.utils import timezone
 
-from . import audit, binding, expressions, readpath, serialization
+from . import audit, binding, expressions, readpath, search, serialization
 from ._engine import FormatError, PhiCryptoError, read_header
 from .keyring import get_keyring
 
@@ -222,8 +222,10 @@ class EncryptedMixin:
     _unsupported_options = ("primary_key",)
 
     def __init__(self, *args, deterministic: bool = False, purpose: str | None = None, storage: str = "bytea",
-                 bind_to=None, **kwargs):
+                 bind_to=None, searchable=(), search_bits: int = search.DEFAULT_BITS,
+                 search_prefix: tuple[int, int] = search.DEFAULT_PREFIX, **kwargs):
         self.deterministic = bool(deterministic)
+        search.configure(self, searchable, search_bits, search_prefix)
         self.bind_to = tuple(bind_to) if isinstance(bind_to, list) else bind_to
         self._purpose_arg = purpose
         self.purpose = purpose
@@ -237,6 +239,8 @@ class EncryptedMixin:
             self.purpose = f"{cls._meta.app_label}.{cls.__name__}.{self.name}"
         if self.unique and self.deterministic and not cls._meta.abstract:
             _atomic_saves(cls)
+        if self.searchable:
+            search.contribute(self, cls)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -248,6 +252,7 @@ class EncryptedMixin:
             kwargs["storage"] = self.storage
         if self.bind_to is not None:
             kwargs["bind_to"] = self.bind_to
+        search.deconstruct(self, kwargs)
         return name, path, args, kwargs
 
     def check(self, **kwargs):
@@ -277,7 +282,7 @@ class EncryptedMixin:
     # ---- lookups: isnull everywhere; exact and in on deterministic fields; nothing else
     def get_lookup(self, lookup_name):
         from . import lookups
-        return lookups.lookup_for(self, lookup_name)
+        return search.lookup_for(self, lookup_name) or lookups.lookup_for(self, lookup_name)
 
     def get_transform(self, lookup_name):
         from . import lookups

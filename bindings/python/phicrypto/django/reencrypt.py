@@ -22,7 +22,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 
-from . import _engine, binding
+from . import _engine, binding, search
 from .fields import DecryptionError, EncryptedMixin, _reason
 from .keyring import get_keyring
 
@@ -219,6 +219,8 @@ class Reencryptor:
         out = list(stored)
         for i, env in zip(good, fresh):
             out[todo[i]] = field.to_storage(env)
+        if getattr(field, "searchable", ()):  # blind indexes move to the active version with the value
+            search.reindex(field, self.using, [(rows[todo[i]][0], plain[i]) for i in good])
         return out
 
     def _failed(self, field, pk, err) -> bool:

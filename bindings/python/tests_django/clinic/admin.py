@@ -3,7 +3,7 @@ from django.contrib import admin
 from phicrypto.django.admin import EncryptedSearchMixin
 from phicrypto.django.masking import MaskedFieldsMixin
 
-from .models import Patient
+from .models import Contact, Patient
 
 
 @admin.register(Patient)
@@ -26,3 +26,9 @@ class MaskedPatientAdmin(MaskedFieldsMixin, EncryptedSearchMixin, admin.ModelAdm
 
     def show_unmasked(self, request):  # an example policy: superusers see the real values
         return request.user.is_superuser
+
+
+@admin.register(Contact)
+class ContactAdmin(EncryptedSearchMixin, admin.ModelAdmin):
+    list_display = ("id",)
+    search_fields = ("^last_name", "=first_name")  # blind indexes: istartswith and iexact

@@ -2,6 +2,9 @@ import uuid
 
 from django.db import models
 
+from phicrypto.django.fpe import PHONE_US, SSN, FormatPreservingField
+from phicrypto.django.search import CompoundIndex
+
 from phicrypto.django.fields import (EncryptedBinaryField, EncryptedCharField, EncryptedDateField,
                                      EncryptedDateTimeField, EncryptedDecimalField, EncryptedEmailField,
                                      EncryptedIntegerField, EncryptedJSONField, EncryptedTextField,
@@ -61,3 +64,18 @@ class Visit(models.Model):
     mrn = models.CharField(max_length=20)
     ward = models.CharField(max_length=20, default="general")
     summary = EncryptedTextField(null=True, blank=True, bind_to="mrn")
+
+
+class Contact(models.Model):
+    """Searchable randomized fields (phicrypto.django.search). Two-bit indexes on purpose: most rows
+    share an index value, so every lookup must drop false positives after decryption."""
+    last_name = EncryptedCharField(max_length=100, null=True, blank=True, search_bits=2, search_prefix=(2, 4),
+                                   searchable=["exact", "iexact", "startswith", "istartswith"], bind_to=())
+    first_name = EncryptedCharField(max_length=100, blank=True, searchable="iexact", bind_to=())
+    full_name = CompoundIndex(fields=("last_name", "first_name"), case_insensitive=(True, False), bits=4)
+
+
+class Insured(models.Model):
+    """Format-preserving encrypted identifiers (phicrypto.django.fpe): FF1 digits, separators kept."""
+    ssn = FormatPreservingField(pattern=SSN, db_index=True, null=True)
+    phone = FormatPreservingField(pattern=PHONE_US, null=True, blank=True)
