@@ -27,10 +27,12 @@ internal sealed class BackupKeys : IDisposable
         var keys = new BackupKeys();
         try
         {
-            // PHICRYPTO_KEYRING alone means "use it" for a backup; a restore given another key does not
-            // open it (the recovery drill must work where the keyring and its KEK are absent).
+            // A restore given no key uses the keyring every other command uses (PHICRYPTO_KEYRING, else the
+            // default file when it exists); given another key it does not open it (the recovery drill must
+            // work where the keyring and its KEK are absent).
             bool keyringInEnv = KeyringCli.NonEmpty(Environment.GetEnvironmentVariable(KeyringCli.KeyringVariable)) is not null;
-            if (encrypt || args.KeyringGiven || (keyringInEnv && args.KeyFile is null && args.RecoveryKeys.Count == 0))
+            bool noOtherKey = args.KeyFile is null && args.RecoveryKeys.Count == 0;
+            if (encrypt || args.KeyringGiven || (noOtherKey && (keyringInEnv || File.Exists(KeyringCli.DefaultPath))))
                 keys.AddKeyring(args, encrypt);
             if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
             foreach (var path in args.RecoveryKeys)
