@@ -13,7 +13,7 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
 # Debian packages per target. Python packages come from Debian (PyPI is not reachable here).
-base_pkgs=(ca-certificates git gcc)
+base_pkgs=(ca-certificates git gcc libpq5)
 test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2 python3-djangorestframework python3-gunicorn
   python3-cryptography python3-boto3 python3-psutil python3-hypothesis python3-setuptools python3-wheel
   python3-build postgresql-15 softhsm2 opensc zstd

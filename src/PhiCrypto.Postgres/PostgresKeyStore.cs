@@ -44,6 +44,7 @@ public sealed class PostgresKeyStore : IKeyStore
         Run(conn =>
         {
             Exec(conn, "BEGIN");
+            Exec(conn, "SET LOCAL client_min_messages = warning"); // no "already exists, skipping" notices on stderr
             Exec(conn, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey})");
             foreach (var statement in SchemaStatements(_schema)) Exec(conn, statement);
             Exec(conn, "COMMIT");
