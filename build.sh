@@ -13,8 +13,9 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
 # Debian packages per target. Python packages come from Debian (PyPI is not reachable here).
-# libicu72: ICU for case-insensitive blind indexes in libphicrypto.so (docs/search.md)
-base_pkgs=(ca-certificates git gcc libicu72)
+# libicu72: ICU for case-insensitive blind indexes in libphicrypto.so (docs/search.md); libpq5: the
+# PostgreSQL key store talks to the server through libpq (fork-safe, docs/key-management.md)
+base_pkgs=(ca-certificates git gcc libicu72 libpq5)
 test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2 python3-djangorestframework python3-gunicorn
   python3-cryptography python3-boto3 python3-psutil python3-hypothesis python3-setuptools python3-wheel
   python3-build postgresql-15 softhsm2 opensc zstd

@@ -1,5 +1,5 @@
-// postgresql:// URLs (libpq's URI form, PostgreSQL docs 34.1.1) to Npgsql connection strings, and a
-// display form without the password. Query parameters map onto Npgsql keywords where they mean the same.
+// postgresql:// URLs (libpq's URI form, PostgreSQL docs 34.1.1) to Npgsql-style connection strings (the
+// parsed, validated form) and to libpq's keyword = 'value' form, and a display form without the password. Query parameters map onto Npgsql keywords where they mean the same.
 using System.Globalization;
 using Npgsql;
 
@@ -45,6 +45,23 @@ public static class PostgresUrl
         }
         return b.ConnectionString;
     }
+
+    /// <summary>A libpq connection string (PostgreSQL docs 34.1.1, keyword = 'value') for a URL or an
+    /// Npgsql-style connection string: the same settings, in libpq's words.</summary>
+    public static string ToConninfo(string urlOrConnectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(ToConnectionString(urlOrConnectionString));
+        var pairs = new List<(string, string?)>
+        {
+            ("host", b.Host), ("port", b.Port.ToString(CultureInfo.InvariantCulture)), ("user", b.Username), ("password", b.Password),
+            ("dbname", b.Database), ("application_name", b.ApplicationName ?? "phicrypto"),
+            ("connect_timeout", b.Timeout.ToString(CultureInfo.InvariantCulture)), ("sslrootcert", b.RootCertificate), ("options", b.Options),
+            ("sslmode", b.SslMode.ToString().ToLowerInvariant().Replace("verify", "verify-", StringComparison.Ordinal)),
+        };
+        return string.Join(' ', pairs.Where(p => !string.IsNullOrEmpty(p.Item2)).Select(p => $"{p.Item1}='{Quote(p.Item2!)}'"));
+    }
+
+    private static string Quote(string value) => value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("'", @"\'", StringComparison.Ordinal);
 
     private static int Number(string key, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"postgresql:// URL parameter '{key}' is not a number");

@@ -1,6 +1,7 @@
 // Many fields in one call, for bulk inserts and reads (10,000 at a time is a stated need) and for the
 // C ABI, where one native call replaces ten thousand. Values travel packed: one buffer holding every
-// value back to back plus an array of their lengths. Big batches are split across cores.
+// value back to back plus an array of their lengths. Big batches are split across cores, except in a
+// fork() child, whose thread pool has no threads (ForkedChild.cs): there they run on the caller's thread.
 using System.Text;
 
 namespace PhiCrypto.Fields;
@@ -126,7 +127,7 @@ public static class FieldBatch
 
         public void Run(ItemOp op)
         {
-            if (count < ParallelMinCount || Environment.ProcessorCount == 1)
+            if (count < ParallelMinCount || Environment.ProcessorCount == 1 || ForkedChild.IsForked)
             {
                 RunRange(op, 0, count, 0, 0);
                 return;

@@ -39,15 +39,9 @@ def post(port, i):
         return err.code
 
 
-# Opening the keyring in the master before fork: the workers' own keyrings then time out opening
-# their PostgreSQL connections (native runtime state inherited across fork; the inprocess helper's
-# fix in libphicrypto). Out of the default run until that fix is in; PHICRYPTO_TEST_FORK_AFTER_OPEN=1 runs it.
-AFTER_OPEN = pytest.param("1", id="keyring-opened-before-fork", marks=pytest.mark.skipif(
-    os.environ.get("PHICRYPTO_TEST_FORK_AFTER_OPEN") != "1",
-    reason="needs libphicrypto's fix for keyrings opened in a forked child; set PHICRYPTO_TEST_FORK_AFTER_OPEN=1"))
-
-
-@pytest.mark.parametrize("warm", [pytest.param("0", id="keyring-opened-in-workers"), AFTER_OPEN])
+# Both ways: keyring opened in each worker, and opened in the master before fork (the workers then open
+# their own on PostgreSQL after fork: libpq, no runtime threads needed; issue 12 section 4).
+@pytest.mark.parametrize("warm", [pytest.param("0", id="keyring-opened-in-workers"), pytest.param("1", id="keyring-opened-before-fork")])
 def test_preloaded_workers_serve_encrypted_writes(warm, tmp_path):
     manage("keys", "init")
     port = free_port()
