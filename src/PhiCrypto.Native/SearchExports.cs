@@ -60,9 +60,9 @@ internal static unsafe class SearchExports
             var keys = SourceExports.Get(source);
             if (fields is 0 or > BlindIndexDefinition.MaxCompoundFields) throw new ArgumentException($"fields must be 1 to {BlindIndexDefinition.MaxCompoundFields}");
             var definition = Definition(kind, bits, normalizations, minPrefix, maxPrefix, name, (int)fields);
-            int rows = NativeBuffers.Checked(count, "count");
-            var texts = Texts(values, NativeBuffers.Lengths(valueLengths, checked(count * fields), "value_lens"));
-            var counts = definition.Kind == BlindIndexKind.Prefix || outputCounts != null ? NativeBuffers.LengthsOut(outputCounts, count, "out_counts") : default;
+            int rows = NativeBuffers.BatchCount(count);
+            var texts = Texts(values, NativeBuffers.Lengths(valueLengths, checked(rows * (int)fields), "value_lens"));
+            var counts = definition.Kind == BlindIndexKind.Prefix || outputCounts != null ? NativeBuffers.LengthsOut(outputCounts, rows, "out_counts") : default;
             var perRow = keys.WithBlindIndex(definition, version, index => RowValues(index, texts, rows, (int)fields));
             Write(perRow, definition.ValueLength, output, outputLength, counts);
             return 0;
