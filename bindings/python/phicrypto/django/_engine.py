@@ -9,8 +9,8 @@ generation and wrapping under the KEK (environment, passphrase with its KDF, or 
 the hash-chained key audit trail and its verification, and every field encryption, single and batched.
 Python only routes: it names the purpose, packs batches and maps errors.
 
-The store's tables (phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings) are those of
-src/PhiCrypto.Postgres/PostgresKeyStore.cs; the app's migrations create them with STORE_DDL below
+The store's tables (phicrypto_key_records, phicrypto_key_audit, phicrypto_key_settings) are defined once,
+in src/PhiCrypto.Postgres/schema.sql; the app's migrations create them from its generated Python copy
 (the store creates them itself too when they are missing).
 
 Envelope headers are read by the core (``phicrypto.field_header``); ``header()`` only builds the
@@ -69,29 +69,10 @@ _MIN_BODY = 28  # nonce + tag: longer than any envelope's body after its header 
 
 
 # ---------------------------------------------------------------- the store's tables
-# The same DDL as PostgresKeyStore.EnsureSchema (schema "public"): the Django migration runs it.
-STORE_DDL = [
-    """CREATE TABLE IF NOT EXISTS public.phicrypto_key_records (
-        purpose    text        NOT NULL,
-        version    bigint      NOT NULL CHECK (version BETWEEN 1 AND 4294967295),
-        state      text        NOT NULL,
-        record     bytea       NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (purpose, version))""",
-    """CREATE TABLE IF NOT EXISTS public.phicrypto_key_audit (
-        seq         bigint      PRIMARY KEY CHECK (seq >= 1),
-        kind        text        NOT NULL,
-        purpose     text,
-        version     bigint,
-        event       bytea       NOT NULL,
-        hash        bytea       NOT NULL,
-        recorded_at timestamptz NOT NULL DEFAULT now())""",
-    """CREATE TABLE IF NOT EXISTS public.phicrypto_key_settings (
-        name  text PRIMARY KEY,
-        value text NOT NULL)""",
-]
-STORE_DROP = ["DROP TABLE IF EXISTS public.phicrypto_key_audit", "DROP TABLE IF EXISTS public.phicrypto_key_records",
-              "DROP TABLE IF EXISTS public.phicrypto_key_settings"]
+# One definition: src/PhiCrypto.Postgres/schema.sql, copied for Python into migrations/_store_schema.py
+# (StoreSchemaCopyTests fails when the copy is stale).
+from .migrations._store_schema import STORE_DDL, STORE_DROP  # noqa: E402,F401 (re-exported for recovery)
+
 STORE_TABLES = ("phicrypto_key_records", "phicrypto_key_audit", "phicrypto_key_settings")
 
 
