@@ -296,33 +296,3 @@ def test_without_unicode_data_case_insensitive_indexes_are_refused_and_the_host_
     assert out.stdout.split() == ["24413a15", "refused", "True"]
 
 
-def test_a_host_without_libicu_keeps_running(tmp_path: Path) -> None:
-    # .NET ends the process (FailFast) when it finds no ICU; the library must fall back instead. The
-    # host's libicuuc is hidden in a private mount namespace (root and unshare needed).
-    import glob
-    import os
-    import shutil
-    import subprocess
-    import sys
-
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        pytest.skip("needs root and unshare to hide libicu from one process")
-    libs = [p for p in glob.glob("/usr/lib/*/libicuuc.so*") + glob.glob("/lib/*/libicuuc.so*") if os.path.isfile(p)]
-    script = tmp_path / "probe.py"
-    script.write_text(
-        "import phicrypto\n"
-        "k = phicrypto.Key.from_bytes(bytes(range(32)))\n"
-        "print(phicrypto.blind_index(k, \"O'Brien\", phicrypto.IndexDefinition.exact('last_name_exact', 32), purpose='clinic.Patient.last_name').hex())\n"
-        "try:\n"
-        "    phicrypto.blind_index(k, 'Smith', phicrypto.IndexDefinition.exact('ci', 32, case_insensitive=True))\n"
-        "except phicrypto.PolicyError:\n"
-        "    print('refused')\n"
-        "print(open('/proc/self/maps').read().count('libicuuc'))\n")
-    hide = "; ".join(f"mount --bind /dev/null {p}" for p in libs)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(phicrypto.__file__)))
-    out = subprocess.run(["unshare", "--mount", "sh", "-c", f"{hide}; exec {sys.executable} {script}"],
-                         env=env, capture_output=True, text=True, timeout=120)
-    if out.returncode != 0 and "unshare failed" in out.stderr:
-        pytest.skip("unshare is not permitted here")
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["24413a15", "refused", "0"]
