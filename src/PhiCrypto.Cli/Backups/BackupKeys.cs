@@ -30,9 +30,8 @@ internal sealed class BackupKeys : IDisposable
             // A restore given no key uses the keyring every other command uses (PHICRYPTO_KEYRING, else the
             // default file when it exists); given another key it does not open it (the recovery drill must
             // work where the keyring and its KEK are absent).
-            bool keyringInEnv = KeyringCli.NonEmpty(Environment.GetEnvironmentVariable(KeyringCli.KeyringVariable)) is not null;
             bool noOtherKey = args.KeyFile is null && args.RecoveryKeys.Count == 0;
-            if (encrypt || args.KeyringGiven || (noOtherKey && (keyringInEnv || File.Exists(KeyringCli.DefaultPath))))
+            if (encrypt || args.KeyringGiven || (noOtherKey && KeyringCli.Implied))
                 keys.AddKeyring(args, encrypt);
             if (args.KeyFile is not null) keys.AddRaw(args.KeyFile, args.KeyName);
             foreach (var path in args.RecoveryKeys)

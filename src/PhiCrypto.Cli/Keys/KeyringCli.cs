@@ -29,6 +29,9 @@ public sealed class KeyringCli
 
     public static string DefaultPath => KeyringLocator.DefaultPath;
 
+    /// <summary>Whether a keyring is at hand without --keyring: PHICRYPTO_KEYRING is set, or the default file exists.</summary>
+    public static bool Implied => NonEmpty(Environment.GetEnvironmentVariable(KeyringVariable)) is not null || File.Exists(DefaultPath);
+
     public string KekSpec => KeyringLocator.ResolveKekSpec(Kek);
 
     public IKeyStore OpenStore() => KeyringLocator.OpenStore(Location);
