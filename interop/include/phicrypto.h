@@ -77,6 +77,7 @@ extern "C" {
 #define PHI_FIELD_RANDOMIZED           0   /* mode: AES-256-GCM, random nonce: 29 bytes of overhead */
 #define PHI_FIELD_DETERMINISTIC        1   /* mode: AES-256-SIV: 17 bytes of overhead, equal inputs give equal envelopes */
 #define PHI_FIELD_MAX_PLAINTEXT   1048576   /* the largest field value in bytes */
+#define PHI_FIELD_MAX_HEADER           6   /* the longest envelope header in bytes (a first byte and a 5-byte varint key version); phi_field_versions reads no more of an item */
 #define PHI_FIELD_BATCH_MAX_COUNT 1048576   /* the most items one batch call takes (count); more is PHI_ERR_INVALID_ARGUMENT */
 #define PHI_CONTEXT_JSON_MAX      1048576   /* the longest context_json / expected_context_json in bytes (headers are limited to 1 MiB) */
 #define PHI_STRING_MAX             65536   /* the longest other NUL-terminated input (purpose, location, KEK spec, passphrase) in bytes */
@@ -240,6 +241,13 @@ int phi_field_encrypt_batch(phi_source *source, int32_t mode, const uint8_t *val
 int phi_field_decrypt_batch(phi_source *source, const uint8_t *envelopes, const size_t *envelope_lens,
                             size_t count, const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len,
                             size_t *out_lens, int32_t *statuses);
+
+/* The key version each of `count` packed envelopes names in its header, into versions[i]; an item
+ * may be just its first PHI_FIELD_MAX_HEADER bytes (what an SQL scan of headers fetches). 0 (never a
+ * key version) for an item whose header is malformed. Needs no key. At most PHI_FIELD_BATCH_MAX_COUNT items.
+ */
+int phi_field_versions(const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+                       uint32_t *versions);
 
 /* The deterministic envelopes of `plaintext` under every version of the source that can still
  * decrypt, newest first: search a column with "value IN (...)" across rotations. Packed into out with

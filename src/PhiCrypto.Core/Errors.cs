@@ -69,7 +69,9 @@ public sealed class CryptoProviderException : PhiCryptoException
 
 /// <summary>What an argument error says to a person: its own text, without the runtime's parameter
 /// suffix. That suffix is " (Parameter 'dek')" normally, and under NativeAOT with UseSystemResourceKeys
-/// (libphicrypto) the bare resource key " Arg_ParamName_Name, dek" (and "ArgumentOutOfRange_..." for the value).</summary>
+/// (libphicrypto) the bare resource key " Arg_ParamName_Name, dek" (and "ArgumentOutOfRange_..." for the value).
+/// An exception thrown without a text of its own (ThrowIfNull, ThrowIfNegative...) has only a resource
+/// key there: it becomes a plain sentence naming the parameter.</summary>
 public static class ErrorText
 {
     private static readonly string[] Markers = [" (Parameter '", " Arg_ParamName_Name", " ArgumentOutOfRange_", "\nActual value was"];
@@ -77,12 +79,31 @@ public static class ErrorText
     public static string Of(ArgumentException e)
     {
         string text = e.Message;
-        if (e.ParamName is null) return text;
+        if (e.ParamName is null) return IsResourceKey(text) ? Plain(e) : text;
         foreach (var marker in Markers)
         {
             int at = text.IndexOf(marker, StringComparison.Ordinal);
-            if (at > 0) text = text[..at];
+            if (at >= 0) text = text[..at];
         }
-        return text;
+        return text.Length == 0 || IsResourceKey(text) ? Plain(e) : text;
+    }
+
+    /// <summary>"Arg_ParamName_Name", "ArgumentNull_Generic", "ArgumentOutOfRange_Generic_MustBeNonNegative, count, -1":
+    /// a resource name (no space before its first comma) in place of a sentence.</summary>
+    public static bool IsResourceKey(string text)
+    {
+        var head = text.Split(',')[0].Trim();
+        return head.Length > 0 && !head.Contains(' ') && head.Contains('_') && char.IsUpper(head[0]);
+    }
+
+    private static string Plain(ArgumentException e)
+    {
+        var name = e.ParamName is { Length: > 0 } p ? $"'{p}'" : "an argument";
+        return e switch
+        {
+            ArgumentNullException => $"{name} is missing (null): pass a value",
+            ArgumentOutOfRangeException => $"{name} is out of range: check its value against the documentation",
+            _ => $"{name} is not valid: check its value against the documentation",
+        };
     }
 }

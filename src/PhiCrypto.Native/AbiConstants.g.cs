@@ -11,6 +11,8 @@ internal static class AbiConstants
     internal const int FieldDeterministic = 1;
     /// <summary>PHI_FIELD_MAX_PLAINTEXT: the largest field value in bytes</summary>
     internal const int FieldMaxPlaintext = 1048576;
+    /// <summary>PHI_FIELD_MAX_HEADER: the longest envelope header in bytes (a first byte and a 5-byte varint key version); phi_field_versions reads no more of an item</summary>
+    internal const int FieldMaxHeader = 6;
     /// <summary>PHI_FIELD_BATCH_MAX_COUNT: the most items one batch call takes (count); more is PHI_ERR_INVALID_ARGUMENT</summary>
     internal const int FieldBatchMaxCount = 1048576;
     /// <summary>PHI_CONTEXT_JSON_MAX: the longest context_json / expected_context_json in bytes (headers are limited to 1 MiB)</summary>

@@ -154,6 +154,26 @@ internal static unsafe class FieldExports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "phi_field_versions", CallConvs = [typeof(CallConvCdecl)])]
+    private static int Versions(byte* envelopes, nuint* envelopeLengths, nuint count, uint* versions)
+    {
+        int[]? lengths = null;
+        try
+        {
+            int n = NativeBuffers.BatchCount(count);
+            lengths = ToInts(NativeBuffers.Lengths(envelopeLengths, n, "envelope_lens"), out long packed);
+            var input = NativeBuffers.In(envelopes, (nuint)packed, "envelopes");
+            if (n > 0 && versions == null) throw new ArgumentException("versions is NULL");
+            FieldBatch.ReadVersions(input, lengths.AsSpan(0, n), new Span<uint>(versions, n));
+            return 0;
+        }
+        catch (Exception e) { return Abi.Fail(e); }
+        finally
+        {
+            if (lengths is not null) ArrayPool<int>.Shared.Return(lengths);
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "phi_field_search", CallConvs = [typeof(CallConvCdecl)])]
     private static int Search(nint source, byte* plaintext, nuint plaintextLength, byte* ad, nuint adLength,
         byte* output, nuint* outputLength, nuint* outputLengths, nuint* count)

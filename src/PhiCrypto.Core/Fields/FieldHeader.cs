@@ -47,30 +47,40 @@ public readonly record struct FieldHeader(FieldMode Mode, uint KeyVersion, int H
     }
 
     /// <summary>Parses the header of <paramref name="envelope"/>, or throws <see cref="MalformedDataException"/>.</summary>
-    public static FieldHeader Read(ReadOnlySpan<byte> envelope)
+    public static FieldHeader Read(ReadOnlySpan<byte> envelope) =>
+        Parse(envelope, out var header) is { } problem ? throw new MalformedDataException(problem) : header;
+
+    /// <summary>Parses the header of <paramref name="envelope"/> (only its header bytes need be there).</summary>
+    public static bool TryRead(ReadOnlySpan<byte> envelope, out FieldHeader header) => Parse(envelope, out header) is null;
+
+    // Null, or what is wrong with the header.
+    private static string? Parse(ReadOnlySpan<byte> envelope, out FieldHeader header)
     {
-        if (envelope.IsEmpty) throw new MalformedDataException("empty field envelope");
+        header = default;
+        if (envelope.IsEmpty) return "empty field envelope";
         byte first = envelope[0];
-        if (first >> 6 != FormatVersion) throw new MalformedDataException($"unsupported field envelope format {first >> 6}");
+        if (first >> 6 != FormatVersion) return $"unsupported field envelope format {first >> 6}";
         var mode = (FieldMode)((first >> 5) & 1);
         uint version = (uint)(first & 0x1F);
-        if (version != 0) return new FieldHeader(mode, version, 1);
+        if (version != 0)
+        {
+            header = new FieldHeader(mode, version, 1);
+            return null;
+        }
 
         ulong value = 0;
-        for (int i = 1; i < MaxLength; i++)
+        for (int i = 1; i < MaxLength && i < envelope.Length; i++)
         {
-            if (i >= envelope.Length) break;
             byte b = envelope[i];
             value |= (ulong)(b & 0x7F) << (7 * (i - 1));
-            if ((b & 0x80) == 0)
-            {
-                // Canonical only: a version that fits the first byte, or a padded varint, is malformed.
-                if (value <= SmallVersionLimit || value > uint.MaxValue || GetLength((uint)value) != i + 1)
-                    throw new MalformedDataException("non-canonical key version in field envelope");
-                return new FieldHeader(mode, (uint)value, i + 1);
-            }
+            if ((b & 0x80) != 0) continue;
+            // Canonical only: a version that fits the first byte, or a padded varint, is malformed.
+            if (value <= SmallVersionLimit || value > uint.MaxValue || GetLength((uint)value) != i + 1)
+                return "non-canonical key version in field envelope";
+            header = new FieldHeader(mode, (uint)value, i + 1);
+            return null;
         }
-        throw new MalformedDataException("truncated key version in field envelope");
+        return "truncated key version in field envelope";
     }
 
     private static int VarintLength(uint v)

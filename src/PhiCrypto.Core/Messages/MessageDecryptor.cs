@@ -131,9 +131,17 @@ internal sealed class MessageDecryptor : IDisposable
     internal static FrameInfo ReadFrameHead(Stream input, uint expectedSequence, uint frameLength, Span<byte> head, out int headLength)
     {
         ReadExact(input, head[..4], "the final frame is missing");
-        bool final = BinaryPrimitives.ReadUInt32BigEndian(head) == FrameCipher.EndMarker;
-        headLength = final ? 24 : 16;
+        headLength = HeadLength(head);
         ReadExact(input, head[4..headLength], "inside a frame");
+        return ParseFrameHead(head[..headLength], expectedSequence, frameLength);
+    }
+
+    /// <summary>16 bytes for a regular frame, 24 for the final one (marked by its first 4 bytes).</summary>
+    private static int HeadLength(ReadOnlySpan<byte> marker) => BinaryPrimitives.ReadUInt32BigEndian(marker) == FrameCipher.EndMarker ? 24 : 16;
+
+    private static FrameInfo ParseFrameHead(ReadOnlySpan<byte> head, uint expectedSequence, uint frameLength)
+    {
+        bool final = head.Length == 24;
         var fields = final ? head[4..] : head;
         uint sequence = BinaryPrimitives.ReadUInt32BigEndian(fields);
         if (sequence != expectedSequence) throw new MalformedDataException($"frame {sequence} found where frame {expectedSequence} belongs (reordered, duplicated or missing frames)");
@@ -143,6 +151,44 @@ internal sealed class MessageDecryptor : IDisposable
         long contentLength = final ? BinaryPrimitives.ReadUInt32BigEndian(fields[16..]) : frameLength;
         if (contentLength > frameLength) throw new MalformedDataException("final frame is longer than the frame length");
         return new FrameInfo(sequence, final, (int)contentLength);
+    }
+
+    /// <summary>Bytes a block of <paramref name="frames"/> frames can take: regular frames, the last of them maybe final.</summary>
+    public int BlockCapacity(int frames) => frames * (FrameLength + FrameCipher.RegularOverhead) + (FrameCipher.FinalOverhead - FrameCipher.RegularOverhead);
+
+    /// <summary>
+    /// Reads up to <paramref name="frames"/>.Length frames into <paramref name="buffer"/> with one large read (no copy
+    /// through a stream buffer), parses and checks each and feeds the signature, in message order. Sets each frame's
+    /// ciphertext || tag offset in <paramref name="bodies"/>; returns the number of frames. <paramref name="rest"/> holds
+    /// the bytes read past the final frame (footer or trailing data, for <see cref="Finish"/>); empty otherwise.
+    /// </summary>
+    public int ReadFrames(Stream input, uint firstSequence, Span<FrameInfo> frames, Span<int> bodies, byte[] buffer, out Range rest)
+    {
+        int want = frames.Length * (FrameLength + FrameCipher.RegularOverhead);
+        int filled = input.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false), at = 0;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Fill(input, buffer, ref filled, at + 4, "the final frame is missing");
+            int headLength = HeadLength(buffer.AsSpan(at));
+            Fill(input, buffer, ref filled, at + headLength, "inside a frame");
+            frames[i] = ParseFrameHead(buffer.AsSpan(at, headLength), firstSequence + (uint)i, Header.FrameLength);
+            bodies[i] = at + headLength;
+            int end = bodies[i] + frames[i].ContentLength + AlgorithmSuite.TagLength;
+            Fill(input, buffer, ref filled, end, "inside a frame");
+            _verifier?.Append(buffer.AsSpan(at, end - at));
+            at = end;
+            if (frames[i].Final) { rest = at..filled; return i + 1; }
+        }
+        rest = at..at;
+        return frames.Length;
+    }
+
+    // Regular frames fill a block exactly; only a cut-off message or a final frame (8 bytes longer) reads on.
+    private static void Fill(Stream input, byte[] buffer, ref int filled, int needed, string where)
+    {
+        if (needed <= filled) return;
+        ReadExact(input, buffer.AsSpan(filled, needed - filled), where);
+        filled = needed;
     }
 
     /// <summary>Verifies and decrypts a frame read by <see cref="ReadFrame"/> (thread-safe).</summary>
@@ -169,21 +215,30 @@ internal sealed class MessageDecryptor : IDisposable
         return plaintext;
     }
 
-    /// <summary>After the final frame: reads and verifies the footer (signed suites), then refuses trailing bytes.</summary>
-    public void Finish(Stream input)
+    /// <summary>After the final frame: reads and verifies the footer (signed suites), then refuses trailing bytes.
+    /// <paramref name="readAhead"/> holds bytes already read past the final frame; they come before the rest of <paramref name="input"/>.</summary>
+    public void Finish(Stream input, ReadOnlySpan<byte> readAhead = default)
     {
         if (_verifier is not null)
         {
             Span<byte> lengthField = stackalloc byte[2];
-            ReadExact(input, lengthField, "the signature footer is missing");
+            ReadExact(input, ref readAhead, lengthField, "the signature footer is missing");
             int length = BinaryPrimitives.ReadUInt16BigEndian(lengthField);
             if (length > MessageSignature.MaxSignatureLength) throw new MalformedDataException("signature is longer than any ECDSA signature");
             var signature = new byte[length];
-            ReadExact(input, signature, "inside the signature footer");
+            ReadExact(input, ref readAhead, signature, "inside the signature footer");
             if (!_verifier.Verify(signature)) throw new AuthenticationFailedException();
         }
         Span<byte> probe = stackalloc byte[1];
-        if (input.Read(probe) != 0) throw new MalformedDataException("trailing data after the end of the message");
+        if (!readAhead.IsEmpty || input.Read(probe) != 0) throw new MalformedDataException("trailing data after the end of the message");
+    }
+
+    private static void ReadExact(Stream input, ref ReadOnlySpan<byte> readAhead, scoped Span<byte> destination, string where)
+    {
+        int n = Math.Min(readAhead.Length, destination.Length);
+        readAhead[..n].CopyTo(destination);
+        readAhead = readAhead[n..];
+        ReadExact(input, destination[n..], where);
     }
 
     internal static void ReadExact(Stream input, Span<byte> destination, string where)

@@ -144,6 +144,32 @@ public class FieldEnvelopeTests : IDisposable
     }
 
     [Fact]
+    public void Versions_of_a_batch_are_read_from_headers_alone()
+    {
+        uint[] versions = [1, 31, 32, 128, uint.MaxValue];
+        var headers = new List<byte>();
+        var lengths = new List<int>();
+        foreach (uint version in versions)
+        {
+            using var key = FieldKey.Create(_dek, version);
+            var env = FieldEnvelope.Encrypt(key, FieldMode.Randomized, "p", "abc"u8);
+            int n = FieldEnvelope.ReadHeader(env).HeaderLength;
+            headers.AddRange(env[..n]); // only the header: what an SQL scan of headers fetches
+            lengths.Add(n);
+        }
+        byte[][] malformed = [[], [0x00], [0x40], [0x40, 0x05], [0x40, 0xA0, 0x00]];
+        foreach (var bad in malformed)
+        {
+            headers.AddRange(bad);
+            lengths.Add(bad.Length);
+        }
+        var read = new uint[lengths.Count];
+        FieldBatch.ReadVersions(headers.ToArray(), lengths.ToArray(), read);
+        Assert.Equal([.. versions, 0, 0, 0, 0, 0], read);
+        Assert.Throws<ArgumentException>(() => FieldBatch.ReadVersions(headers.ToArray(), lengths.ToArray(), new uint[1]));
+    }
+
+    [Fact]
     public void Values_over_one_mebibyte_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => FieldEnvelope.Encrypt(_key, FieldMode.Randomized, "p", new byte[(1 << 20) + 1]));

@@ -31,10 +31,13 @@ internal static class MessageFixture
     /// <summary>Decrypts through the read stream; throws what the reader throws.</summary>
     public static byte[] Decrypt(byte[] message) => Message.Decrypt(message, DecryptOptions());
 
-    public static byte[] DecryptPipelined(byte[] message)
+    /// <summary>Blocks of two or three 4 KiB frames: small messages cross block boundaries in the pipeline.</summary>
+    public static readonly PipelineOptions SmallBlocks = new() { Workers = 2, QueueDepth = 2, BlockBytes = 10_000 };
+
+    public static byte[] DecryptPipelined(byte[] message, PipelineOptions? pipeline = null)
     {
         using var output = new MemoryStream();
-        MessagePipeline.Decrypt(new MemoryStream(message), output, DecryptOptions(), new PipelineOptions { Workers = 2, QueueDepth = 2 });
+        MessagePipeline.Decrypt(new MemoryStream(message), output, DecryptOptions(), pipeline ?? SmallBlocks);
         return output.ToArray();
     }
 }
