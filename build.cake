@@ -66,17 +66,10 @@ Task("Bench").IsDependentOn("Build").Does(() =>
 });
 
 // ---------------------------------------------------------------- release artifacts
-Task("Publish").IsDependentOn("Build").Does(() =>
+// The `phicrypt` command as one NativeAOT executable (libsodium.so ships beside it): Publish-Cli, build/runbooks.cake.
+Task("Publish").IsDependentOn("Build").IsDependentOn("Publish-Cli").Does(() =>
 {
     CreateDirectory(artifacts);
-    // The `phicrypt` command as one NativeAOT executable (libsodium.so ships beside it).
-    DotNetPublish("src/PhiCrypto.Cli/PhiCrypto.Cli.csproj", new DotNetPublishSettings
-    {
-        Configuration = configuration,
-        Runtime = "linux-x64",
-        OutputDirectory = artifacts.Combine("bin"),
-    });
-    DeleteFiles(GetFiles(artifacts.Combine("bin").FullPath + "/*.{pdb,dbg,xml}"));
     DotNetPack("src/PhiCrypto.Core/PhiCrypto.Core.csproj", new DotNetPackSettings
     {
         Configuration = configuration,

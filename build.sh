@@ -16,7 +16,7 @@ sudo_cmd=()
 # libicu72: ICU for case-insensitive blind indexes in libphicrypto.so (docs/search.md); libpq5: the
 # PostgreSQL key store talks to the server through libpq (fork-safe, docs/key-management.md)
 base_pkgs=(ca-certificates git gcc libicu72 libpq5)
-test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2 python3-djangorestframework python3-gunicorn
+test_pkgs=(cmake valgrind python3-venv python3-cffi python3-pytest python3-pytest-django python3-psycopg2 python3-djangorestframework python3-gunicorn gunicorn
   python3-cryptography python3-boto3 python3-psutil python3-hypothesis python3-setuptools python3-wheel
   python3-build postgresql-15 softhsm2 opensc zstd
   swift swift-proxy swift-account swift-container swift-object python3-swift memcached

@@ -10,7 +10,7 @@ public static class ExitCodes
     public const int KeyNotFound = 4;
     public const int MalformedData = 5;
     public const int PolicyViolation = 6;
-    public const int IoError = 7;
+    public const int IoError = 7;            // files, pipes, the network (S3 unreachable, or failing after its retries)
     public const int WrongKek = 8;
 }
 
@@ -34,6 +34,8 @@ public static class CliErrors
         catch (UsageException e) { return Fail(e.Message, ExitCodes.Usage); }
         catch (ArgumentException e) { return Fail(ErrorText.Of(e), ExitCodes.Usage); }
         catch (IOException e) { return Fail(e.Message, ExitCodes.IoError); }
+        // A network failure that escaped its command's own handling (S3Client names the endpoint itself).
+        catch (HttpRequestException e) { return Fail($"network error: {e.Message}; check the endpoint and the network, then run the command again", ExitCodes.IoError); }
         catch (UnauthorizedAccessException e) { return Fail(e.Message, ExitCodes.IoError); }
     }
 

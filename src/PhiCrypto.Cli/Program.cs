@@ -36,13 +36,15 @@ public static class Program
             .Repeatable("--expect-context").Flags("--allow-legacy", "--verify-first", "--compressed").Runs(DecryptCommand.Run),
         new Verb("inspect", InspectCommand.Help).Positionals().Flags("--json").Runs(InspectCommand.Run),
         new Verb("backup", BackupCommand.Usage).KeyringOptions()
-            .Options("--pg", "--output|-o", "--pg-dump-args", "--split", "--compress", "--key-file", "--key-name", "--purpose")
+            .Options("--pg", "--output|-o", "--pg-dump-args", "--split", "--compress", "--key-file", "--key-name", "--purpose",
+                "--s3-sse", "--s3-sse-kms-key-id", "--retain-until", "--retain-mode",
+                "--jobs", "--temp-dir")
             .Repeatable("--recovery-key|--recovery-private-key").Flags("--stdin", "--json").Runs(BackupCommand.Run),
         new Verb("restore", RestoreCommand.Usage).Positionals().KeyringOptions()
-            .Options("--pg", "--pg-restore-args", "--key-file", "--key-name", "--purpose", "--verify-key")
+            .Options("--pg", "--pg-restore-args", "--key-file", "--key-name", "--purpose", "--verify-key", "--jobs", "--temp-dir")
             .Repeatable("--recovery-key|--recovery-private-key").Flags("--allow-unsigned", "--json").Runs(RestoreCommand.Run),
         new Verb("verify", VerifyCommand.Usage).Positionals().KeyringOptions()
-            .Options("--key-file", "--key-name", "--purpose", "--verify-key")
+            .Options("--key-file", "--key-name", "--purpose", "--verify-key", "--jobs")
             .Repeatable("--recovery-key|--recovery-private-key").Flags("--allow-unsigned", "--json").Runs(VerifyCommand.Run),
         new Verb("completion", Completion.Help).Positionals().Runs(Completion.Run),
     ];

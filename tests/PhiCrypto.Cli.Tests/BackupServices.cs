@@ -55,6 +55,16 @@ public sealed class BackupServices : IDisposable
         return name;
     }
 
+    /// <summary>What the bucket holds under a prefix, as boto3 lists it: object keys and unfinished multipart uploads.</summary>
+    public (string[] Objects, string[] Uploads) S3Leftovers(string bucket, string prefix)
+    {
+        var output = Sh("/usr/bin/python3", "-c \"import boto3,os; c=boto3.client('s3', endpoint_url=os.environ['S3_ENDPOINT_URL'], region_name='us-east-1'); "
+            + $"print(' '.join(o['Key'] for o in c.list_objects_v2(Bucket='{bucket}', Prefix='{prefix}').get('Contents', []))); "
+            + $"print(' '.join(u['Key'] for u in c.list_multipart_uploads(Bucket='{bucket}', Prefix='{prefix}').get('Uploads', [])))\"", env: S3Env);
+        var lines = output.Split('\n');
+        return (lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries), lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private void CreateBucket(string bucket) =>
         Sh("/usr/bin/python3", "-c \"import boto3,os; boto3.client('s3', endpoint_url=os.environ['S3_ENDPOINT_URL'], region_name='us-east-1')"
             + $".create_bucket(Bucket='{bucket}')\"", env: S3Env);

@@ -118,6 +118,68 @@ public sealed class BackupUnitTests
         Assert.Equal(PhiStatus.AuthenticationFailed, end.Status);
     }
 
+    [Fact]
+    public void Without_a_whole_message_digest_a_changed_last_part_is_refused_before_its_last_byte_is_released()
+    {
+        var (message, headerLength) = Message();
+        var dir = Directory.CreateTempSubdirectory("phicrypt-parts-").FullName;
+        try
+        {
+            var m = SignedManifest();
+            using (var store = new FilePartStore(dir, null, forWriting: true))
+            using (var writer = new PartWriter(store, splitBytes: 1 << 20))
+            {
+                writer.Write(message);
+                m.Parts = writer.Complete();
+                writer.RecordDigests(m);
+                store.Commit(m.ToJson());
+            }
+            Assert.Equal(headerLength, m.HeaderBytes);
+            Assert.Equal("", m.MessageSha384);   // no longer written: the signed part digests cover every byte
+            Assert.True(BackupManifest.Parse(m.ToJson()).IsSigned);
+            using (var reader = new FilePartStore(dir, null, forWriting: false))
+            using (var s = SignedMessageStream.Open(new PartReader(reader, m.Parts), m))
+                Assert.Equal(message, ReadAll(s));
+
+            var last = Path.Combine(dir, m.Parts[^1].Name);
+            var bytes = File.ReadAllBytes(last);
+            bytes[^1] ^= 1;
+            File.WriteAllBytes(last, bytes);
+            using var store2 = new FilePartStore(dir, null, forWriting: false);
+            using var t = SignedMessageStream.Open(new PartReader(store2, m.Parts), m);
+            var released = new MemoryStream();
+            var buffer = new byte[1000];
+            var e = Assert.Throws<BackupFailedException>(() => { int n; while ((n = t.Read(buffer)) > 0) released.Write(buffer, 0, n); });
+            Assert.Contains("corrupted", e.Message);
+            Assert.True(released.Length < message.Length - 1, "the changed last byte's read was released");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_commit_that_fails_after_naming_the_manifest_is_undone_by_abort()
+    {
+        // Commit flushes the folder after the manifest's rename; if that flush fails, the run aborts.
+        // Abort must then take the manifest too, or it would name parts Abort just deleted.
+        var (message, _) = Message();
+        var dir = Directory.CreateTempSubdirectory("phicrypt-parts-").FullName;
+        try
+        {
+            var m = SignedManifest();
+            using (var store = new FilePartStore(dir, null, forWriting: true))
+            using (var writer = new PartWriter(store, splitBytes: 1 << 20))
+            {
+                writer.Write(message);
+                m.Parts = writer.Complete();
+                writer.RecordDigests(m);
+                store.Commit(m.ToJson());
+                store.Abort();
+            }
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     private static byte[] ReadAll(Stream s)
     {
         var output = new MemoryStream();
@@ -133,6 +195,102 @@ public sealed class BackupUnitTests
             new PhiCrypto.Messages.MessageEncryptOptions { Wrappers = [wrapper], FrameLength = 4096 });
         var bytes = output.ToArray();
         return (bytes, PhiCrypto.Messages.MessageHeader.Read(new MemoryStream(bytes)).Length);
+    }
+
+    [Fact]
+    public void A_directory_manifest_signs_every_file_field_and_refuses_hostile_or_repeated_names()
+    {
+        var original = BackupSignature.SignedData(DirectoryManifest());
+        Assert.Equal(original, BackupSignature.SignedData(BackupManifest.Parse(DirectoryManifest().ToJson())));
+        Action<ManifestFile>[] edits =
+        [
+            f => f.Name = "3001.dat", f => f.Part = "3001.dat.phi", f => f.Bytes++, f => f.Sha256 = new string('d', 64), f => f.DumpBytes++,
+            f => f.HeaderBytes++, f => f.HeaderSha384 = new string('b', 96), f => f.MessageSha384 = new string('c', 96),
+        ];
+        foreach (var edit in edits)
+        {
+            var m = DirectoryManifest();
+            edit(m.Files[1]);
+            Assert.NotEqual(original, BackupSignature.SignedData(m));
+        }
+        var dropped = DirectoryManifest();
+        dropped.Files.RemoveAt(1);
+        Assert.NotEqual(original, BackupSignature.SignedData(dropped));
+        var swapped = DirectoryManifest();
+        swapped.Files.Reverse();
+        Assert.NotEqual(original, BackupSignature.SignedData(swapped));
+
+        Action<BackupManifest>[] malformed =
+        [
+            m => m.Files[1].Name = "../toc.dat", m => m.Files[1].Name = "manifest.json", m => m.Files[1].Part = "other.phi",
+            m => m.Files.Add(m.Files[1]), m => m.Files.RemoveAt(0), m => m.Files.Clear(), m => m.Files[1].HeaderSha384 = "",
+            m => m.Format = BackupManifest.UnsignedFormatName, m => m.Signature = null,
+            m => m.Parts = [new ManifestPart { Name = "part-00001.phi", Bytes = 1, Sha256 = new string('a', 64) }],
+        ];
+        foreach (var edit in malformed)
+        {
+            var m = DirectoryManifest();
+            edit(m);
+            Assert.Throws<MalformedDataException>(() => BackupManifest.Parse(m.ToJson()));
+        }
+    }
+
+    private static BackupManifest DirectoryManifest()
+    {
+        var m = SignedManifest();
+        (m.DumpFormat, m.PgDumpArgs, m.Parts, m.HeaderBytes, m.HeaderSha384, m.MessageSha384) = ("directory", ["--format=directory", "--compress=0"], [], 0, "", "");
+        m.EncryptionContext["dump-format"] = "directory";
+        m.Files = [File("toc.dat"), File("3000.dat")];
+        return m;
+
+        static ManifestFile File(string name) => new()
+        {
+            Name = name, Part = ManifestFile.PartFor(name), Bytes = 50, Sha256 = new string('a', 64), DumpBytes = 40,
+            HeaderBytes = 100, HeaderSha384 = new string('1', 96), MessageSha384 = new string('2', 96),
+        };
+    }
+
+    [Fact]
+    public void Dumps_compressed_by_the_zstd_executable_before_still_decompress_and_ours_decompress_with_it()
+    {
+        // Compressible, dump-like bytes, more than one of our 1 MiB frames.
+        var text = string.Concat(Enumerable.Range(0, 120_000).Select(i => $"{i}\tpatient {i}\t{i % 97}\t2026-01-{1 + i % 28}\n"));
+        var dump = System.Text.Encoding.ASCII.GetBytes(text);
+        Assert.True(dump.Length > 3 << 20);
+        // What `phicrypt backup` did until it used ZstdSharp: `zstd -q -c -3 -T0` (one standard frame).
+        var old = ZstdExecutable(dump, "-q", "-c", "-3", "-T0");
+        var restored = new MemoryStream();
+        var decoder = DumpCompression.Decompressing(restored, "zstd")!;
+        foreach (var chunk in old.Chunk(65536)) decoder.Write(chunk);
+        decoder.Complete();
+        Assert.Equal(dump, restored.ToArray());
+        // Cut inside the frame: refused at the end, not silently short.
+        var cut = DumpCompression.Decompressing(new MemoryStream(), "zstd")!;
+        cut.Write(old.AsSpan(0, old.Length - 10));
+        Assert.Throws<MalformedDataException>(cut.Complete);
+
+        // Ours (seekable, 1 MiB frames) read by the zstd executable: the runbook's manual path.
+        using var encoder = DumpCompression.Compressing(new MemoryStream(dump), "zstd", lanes: 2)!;
+        var ours = new MemoryStream();
+        encoder.CopyTo(ours);
+        Assert.Equal(dump.Length, encoder.PlaintextLength);
+        Assert.True(ours.Length < dump.Length / 3);
+        Assert.Equal(dump, ZstdExecutable(ours.ToArray(), "-q", "-d", "-c"));
+        Assert.Null(DumpCompression.Compressing(new MemoryStream(dump), "none", 0));
+    }
+
+    private static byte[] ZstdExecutable(byte[] input, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("zstd") { RedirectStandardInput = true, RedirectStandardOutput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var feed = Task.Run(() => { p.StandardInput.BaseStream.Write(input); p.StandardInput.Close(); });
+        var output = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(output);
+        feed.Wait();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return output.ToArray();
     }
 
     private static BackupManifest SignedManifest() => new()

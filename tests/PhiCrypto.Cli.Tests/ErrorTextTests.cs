@@ -5,9 +5,11 @@ namespace PhiCrypto.Cli.Tests;
 public sealed class ErrorTextTests
 {
     /// <summary>What ArgumentException.Message is when the runtime's resource strings are stripped.</summary>
-    private sealed class StrippedResources(string message, string param, string suffix) : ArgumentException(message, param)
+    private sealed class StrippedResources : ArgumentException
     {
-        public override string Message => $"{message} {suffix}";
+        private readonly string _text;
+        public StrippedResources(string message, string param, string suffix) : base(message, param) => _text = $"{message} {suffix}";
+        public override string Message => _text;
     }
 
     [Fact]
@@ -20,6 +22,34 @@ public sealed class ErrorTextTests
         Assert.Equal("a DEK is 32 bytes", ErrorText.Of(new StrippedResources("a DEK is 32 bytes", "dek", "Arg_ParamName_Name, dek")));
         Assert.Equal("key size must be 16 to 64 bytes",
             ErrorText.Of(new StrippedResources("key size must be 16 to 64 bytes", "size", "Arg_ParamName_Name, size ArgumentOutOfRange_ActualValue, 31")));
+    }
+
+    /// <summary>What a stripped build's ThrowIfNull / ThrowIfNegative / ThrowIfNullOrEmpty say: nothing but keys.</summary>
+    private sealed class OnlyResourceKeys : ArgumentException
+    {
+        private readonly string _text;
+        public OnlyResourceKeys(string param, string text) : base(text, param) => _text = text;
+        public override string Message => _text;
+    }
+
+    [Theory]
+    [InlineData("ArgumentNull_Generic Arg_ParamName_Name, key")]
+    [InlineData("ArgumentOutOfRange_Generic_MustBeNonNegative, count, -1")]
+    [InlineData("Argument_EmptyString, keyName")]
+    public void A_message_that_is_only_a_resource_key_becomes_a_sentence(string stripped)
+    {
+        var text = ErrorText.Of(new OnlyResourceKeys("count", stripped));
+        Assert.Equal("'count' is not valid: check its value against the documentation", text);
+        Assert.DoesNotContain("_", text);
+    }
+
+    [Fact]
+    public void Null_and_out_of_range_without_a_text_name_their_parameter()
+    {
+        Assert.Equal("'key' is missing (null): pass a value", ErrorText.Of(new ArgumentNullException("key", "ArgumentNull_Generic")));
+        Assert.Equal("'mode' is out of range: check its value against the documentation",
+            ErrorText.Of(new ArgumentOutOfRangeException("mode", "ArgumentOutOfRange_Enum")));
+        Assert.Equal("a DEK is 32 bytes", ErrorText.Of(new ArgumentException("a DEK is 32 bytes")));
     }
 
     [Fact]

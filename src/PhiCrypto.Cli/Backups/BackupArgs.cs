@@ -1,5 +1,6 @@
 // The options of `phicrypt backup | restore | verify` as one object; System.CommandLine parses them.
 using System.Text;
+using PhiCrypto.Cli.Backups.S3;
 using PhiCrypto.Cli.Parsing;
 using PhiCrypto.Cli.Streaming;
 
@@ -25,8 +26,14 @@ internal sealed class BackupArgs
     /// <summary>--verify-key: the pinned backup verification key (SPKI PEM), else the keyring's.</summary>
     public string? VerifyKey;
     public bool AllowUnsigned;
+    /// <summary>--s3-sse, --s3-sse-kms-key-id, --retain-until, --retain-mode: what an s3:// backup asks of the store.</summary>
+    public S3WriteOptions S3 = S3WriteOptions.None;
     /// <summary>--json: the report as one JSON object on standard output.</summary>
     public bool Json;
+    /// <summary>--jobs N: pg_dump's directory format with N jobs, one message per file (0: one stream).</summary>
+    public int Jobs;
+    /// <summary>--temp-dir: where directory-format dumps are staged in plaintext (default: TMPDIR).</summary>
+    public string? TempDir;
 
     /// <summary>The options of backup, restore or verify, as the parser read them (Commands/CommandTable.cs).</summary>
     public static BackupArgs From(CommandArgs a)
@@ -53,8 +60,15 @@ internal sealed class BackupArgs
             VerifyKey = a.Value("--verify-key"),
             AllowUnsigned = a.Flag("--allow-unsigned"),
             Json = a.Flag("--json"),
+            S3 = S3WriteOptions.Parse(a.Value("--s3-sse"), a.Value("--s3-sse-kms-key-id"), a.Value("--retain-until"), a.Value("--retain-mode"), DateTimeOffset.UtcNow),
+            Jobs = a.Value("--jobs") is { } jobs ? ParseJobs(jobs) : 0,
+            TempDir = a.Value("--temp-dir"),
         };
     }
+
+    public static int ParseJobs(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 64
+            ? n : throw new UsageException("--jobs takes a number of parallel jobs from 1 to 64");
 
     /// <summary>A --split size (Parsing/Sizes.cs); parts must be at least 1 MiB.</summary>
     public static long ParseSize(string text)

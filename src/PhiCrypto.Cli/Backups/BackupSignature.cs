@@ -6,6 +6,8 @@
 // string as a 4-byte big-endian length and its UTF-8 bytes, each number as 8 bytes big-endian, each
 // list as a 4-byte count and its items; the encryption context sorted by key (ordinal). Encoding the
 // fields rather than the JSON text means no JSON canonicalization, and every field restore uses is covered.
+// A directory-format manifest's file list follows the parts (appended only for that format, so older
+// signatures verify unchanged).
 // Verification key: pinned (--verify-key FILE, from the disaster-recovery kit), else the keyring's version
 // the signature names (purpose "backup-signing" only). Never a key the backup itself supplies.
 using System.Buffers;
@@ -95,6 +97,9 @@ internal static class BackupSignature
         w.Numbers(m.HeaderBytes);
         w.Strings(m.HeaderSha384, m.MessageSha384);
         w.List(m.Parts, p => { w.Strings(p.Name); w.Numbers(p.Bytes); w.Strings(p.Sha256); });
+        // Directory dumps only (the dump format, signed above, says which): every file, bound by name and digests.
+        if (m.IsDirectory)
+            w.List(m.Files, f => { w.Strings(f.Name, f.Part); w.Numbers(f.Bytes); w.Strings(f.Sha256); w.Numbers(f.DumpBytes, f.HeaderBytes); w.Strings(f.HeaderSha384, f.MessageSha384); });
         var sig = m.Signature ?? new ManifestSignature();
         w.Strings(sig.Algorithm, sig.KeyName, sig.Fingerprint);
         return w.ToArray();

@@ -1,4 +1,4 @@
-// A child process in a pipeline (pg_dump, zstd, pg_restore, psql): stdin/stdout are pipes we stream
+// A child process of a backup or restore (pg_dump, pg_restore, psql): stdin/stdout are pipes we stream
 // through, stderr is kept (last few KB) so a failure can say why. Its exit status decides: a dump
 // whose producer exited non-zero is a failed dump, however valid its bytes look.
 using System.Diagnostics;
@@ -94,44 +94,6 @@ internal sealed class ChildProcess : IDisposable
         string output = new StreamReader(p.Stdout).ReadToEnd();
         p.WaitAndCheck();
         return output.Trim();
-    }
-}
-
-/// <summary>Copies one stream into another on its own thread (process to process); rethrows on Join.</summary>
-internal sealed class Pump
-{
-    private readonly Thread _thread;
-    private Exception? _error;
-
-    /// <summary>Bytes copied so far (read it after Join).</summary>
-    public long Bytes { get; private set; }
-
-    public Pump(string name, Stream from, Stream to, bool closeTarget = true)
-    {
-        _thread = new Thread(() =>
-        {
-            try { Copy(from, to); }
-            catch (Exception e) { _error = e; }
-            finally { if (closeTarget) try { to.Dispose(); } catch (IOException e) { _error ??= e; } }
-        }) { IsBackground = true, Name = name };
-        _thread.Start();
-    }
-
-    private void Copy(Stream from, Stream to)
-    {
-        var buffer = new byte[1 << 20];
-        int n;
-        while ((n = from.Read(buffer)) > 0)
-        {
-            to.Write(buffer.AsSpan(0, n));
-            Bytes += n;
-        }
-    }
-
-    public void Join()
-    {
-        _thread.Join();
-        if (_error is not null) throw new BackupFailedException($"pipe failed: {_error.Message}");
     }
 }
 

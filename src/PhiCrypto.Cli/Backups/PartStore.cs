@@ -3,7 +3,13 @@
 //   -o DIR/             parts DIR/part-00001.phi, ..., manifest DIR/manifest.json
 //   -o s3://bucket/pfx  objects pfx/part-00001.phi, ..., manifest pfx/manifest.json (multipart uploads)
 // Writing is all-or-nothing: parts are written under temporary names (or as unfinished uploads) and
-// only Commit names them and writes the manifest, last; Abort removes everything this run wrote.
+// only Commit names them, once each is on disk (fsync), and writes the manifest, last; Abort removes
+// everything this run wrote.
+// A directory-format backup (`--jobs N`) writes its files' messages in parallel, one part each, under
+// pg_dump's file names (toc.dat.phi, 3456.dat.phi, ...): it needs a folder or an S3 prefix.
+using PhiCrypto.Cli.Backups.S3;
+using PhiCrypto.Keys;
+
 namespace PhiCrypto.Cli.Backups;
 
 internal abstract class PartStore : IDisposable
@@ -21,20 +27,26 @@ internal abstract class PartStore : IDisposable
     /// <summary>The part's stored length, or -1 when it is missing.</summary>
     public abstract long PartLength(string name);
     public abstract Stream OpenPart(string name);
+    /// <summary>True when the location is a folder or prefix of its own (a directory-format backup needs one).</summary>
+    public virtual bool IsFolder => true;
+    /// <summary>Every object stored at the location except the manifest, or null where it cannot be listed.</summary>
+    public virtual IReadOnlyCollection<string>? ListParts() => null;
 
     public virtual void Dispose() { }
 
-    /// <summary>Parses a -o value or a restore/verify source.</summary>
-    public static PartStore For(string target, bool forWriting)
+    /// <summary>Parses a -o value or a restore/verify source; <paramref name="s3"/> is what backup asks of an S3 store.</summary>
+    public static PartStore For(string target, bool forWriting, S3WriteOptions? s3 = null)
     {
+        s3 ??= S3WriteOptions.None;
         if (target.StartsWith("s3://", StringComparison.Ordinal))
         {
             var rest = target["s3://".Length..];
             int slash = rest.IndexOf('/');
             string bucket = slash < 0 ? rest : rest[..slash], prefix = slash < 0 ? "" : rest[(slash + 1)..].Trim('/');
             if (bucket.Length == 0) throw new UsageException("s3:// target needs a bucket: s3://bucket/prefix");
-            return new S3PartStore(S3Client.FromEnvironment(), bucket, prefix);
+            return new S3PartStore(S3Client.FromEnvironment(), bucket, prefix, s3);
         }
+        if (!s3.IsEmpty) throw new UsageException("--s3-sse, --s3-sse-kms-key-id and --retain-until apply to s3:// targets only");
         if (target.EndsWith('/') || Directory.Exists(target)) return new FilePartStore(target, null, forWriting);
         const string suffix = ".manifest.json";
         if (!forWriting && target.EndsWith(suffix, StringComparison.Ordinal)) target = target[..^suffix.Length];
@@ -50,7 +62,8 @@ internal sealed class FilePartStore : PartStore
     private readonly string? _file;   // null: a folder of part-NNNNN.phi
     private readonly List<string> _written = [];
     private readonly List<string> _committed = [];
-    private FileStream? _open;
+    private readonly List<FileStream> _open = [];   // parts are written from several threads with --jobs
+    private bool _manifestNamed;                     // by this run (the constructor refuses an existing one)
 
     public FilePartStore(string dir, string? file, bool forWriting)
     {
@@ -67,17 +80,26 @@ internal sealed class FilePartStore : PartStore
     public override string PartName(int index, bool split) =>
         _file is null ? $"part-{index:D5}.phi" : split ? $"{_file}.{index:D5}" : _file;
 
+    public override bool IsFolder => _file is null;
+
     public override Stream CreatePart(string name)
     {
-        _written.Add(name);
-        return _open = new FileStream(Path.Combine(_dir, name + Partial), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        var stream = new FileStream(Path.Combine(_dir, name + Partial), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        lock (_open) { _written.Add(name); _open.Add(stream); }
+        return stream;
     }
 
+    /// <summary>The parts reach the disk and their names before the manifest is written, and the manifest
+    /// before Commit returns: after a crash there is either a manifest over durable parts, or no manifest
+    /// (not a backup), never a manifest naming parts still in the page cache.</summary>
     public override void Commit(byte[] manifest)
     {
         foreach (var name in _written)
         {
-            File.Move(Path.Combine(_dir, name + Partial), Path.Combine(_dir, name), overwrite: true);
+            var partial = Path.Combine(_dir, name + Partial);
+            using (var part = new FileStream(partial, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                part.Flush(flushToDisk: true);
+            File.Move(partial, Path.Combine(_dir, name), overwrite: true);
             _committed.Add(name);
         }
         var tmp = ManifestPath + Partial;
@@ -86,14 +108,20 @@ internal sealed class FilePartStore : PartStore
             f.Write(manifest);
             f.Flush(flushToDisk: true);
         }
+        DirectorySync.Flush(_dir);  // the parts' renames, before the manifest's (an I/O error: exit code of IoError)
         File.Move(tmp, ManifestPath, overwrite: false);
+        _manifestNamed = true;
+        DirectorySync.Flush(_dir);  // if this fails, Abort takes the manifest with the parts
     }
 
     public override void Abort()
     {
-        try { _open?.Dispose(); } catch (IOException) { }
+        lock (_open)
+            foreach (var stream in _open)
+                try { stream.Dispose(); } catch (IOException) { }
         // Only what this run wrote: a file of the same name that was there before stays.
-        var paths = _written.Select(n => Path.Combine(_dir, n + Partial)).Concat(_committed.Select(n => Path.Combine(_dir, n)));
+        var paths = _written.Select(n => Path.Combine(_dir, n + Partial)).Concat(_committed.Select(n => Path.Combine(_dir, n)))
+            .Append(ManifestPath + Partial).Concat(_manifestNamed ? [ManifestPath] : []);
         foreach (var path in paths)
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
@@ -109,6 +137,9 @@ internal sealed class FilePartStore : PartStore
         var info = new FileInfo(Path.Combine(_dir, name));
         return info.Exists ? info.Length : -1;
     }
+
+    public override IReadOnlyCollection<string>? ListParts() => _file is not null ? null
+        : Directory.EnumerateFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Where(n => n != "manifest.json").ToList();
 
     public override Stream OpenPart(string name) =>
         new FileStream(Path.Combine(_dir, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

@@ -1,20 +1,23 @@
 // The encrypted message cut into numbered parts on the way out, and put back together on the way in.
-// Writing hashes each part's bytes (SHA-256) for the manifest, and the message's header and whole
-// bytes (SHA-384) for the signature. Reading checks every part against the manifest: its length before
-// the first byte is read, its SHA-256 when its last byte has been read, so a damaged or truncated part
-// fails the read loudly, naming the part; SignedMessageStream checks the signed digests.
+// Writing hashes each part's bytes (SHA-256) for the manifest, and the message's header (SHA-384) for
+// the signature. Reading checks every part against the manifest: its length before the first byte is
+// read, its SHA-256 before its last byte is released, so a damaged or truncated part fails the read
+// loudly, naming the part; SignedMessageStream checks the header's signed digest before any byte.
+// The signed list of part digests covers every byte of the message, and the last part's is checked
+// before the final frame can be read: backups made before December 2026 also carry a SHA-384 of the
+// whole message (messageSha384, still checked when present); it is no longer written, because it
+// hashed every byte a second time (SHA-384 without hardware support was most of a backup's CPU).
 using System.Security.Cryptography;
 using PhiCrypto.IO;
 using PhiCrypto.Messages;
 
 namespace PhiCrypto.Cli.Backups;
 
-/// <summary>A write-only stream that starts a new part every <c>splitBytes</c> (0: one part).</summary>
-internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlyStream
+/// <summary>A write-only stream that starts a new part every <c>splitBytes</c> (0: one part, named <c>name</c> if given).</summary>
+internal sealed class PartWriter(PartStore store, long splitBytes, string? name = null) : WriteOnlyStream
 {
     private readonly List<ManifestPart> _parts = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly IncrementalHash _messageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
     private readonly MemoryStream _head = new();   // the first bytes, enough for the longest header
     private Stream? _current;
     private long _inPart, _total;
@@ -23,7 +26,6 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
 
     public override void Write(ReadOnlySpan<byte> data)
     {
-        _messageHash.AppendData(data);
         if (_head.Length < BackupManifest.MaxHeaderBytes) _head.Write(data[..(int)Math.Min(data.Length, BackupManifest.MaxHeaderBytes - _head.Length)]);
         while (!data.IsEmpty)
         {
@@ -39,9 +41,9 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
 
     private void StartPart()
     {
-        var name = store.PartName(_parts.Count + 1, splitBytes > 0);
-        _parts.Add(new ManifestPart { Name = name });
-        _current = store.CreatePart(name);
+        var partName = name ?? store.PartName(_parts.Count + 1, splitBytes > 0);
+        _parts.Add(new ManifestPart { Name = partName });
+        _current = store.CreatePart(partName);
         _inPart = 0;
     }
 
@@ -62,20 +64,22 @@ internal sealed class PartWriter(PartStore store, long splitBytes) : WriteOnlySt
         return _parts;
     }
 
-    /// <summary>The header's length and SHA-384 and the whole message's SHA-384, for the signed manifest.</summary>
-    public void RecordDigests(BackupManifest manifest)
+    /// <summary>The header's length and SHA-384 for the signed manifest (messageSha384: no longer written, empty).</summary>
+    public void RecordDigests(BackupManifest manifest) =>
+        (manifest.HeaderBytes, manifest.HeaderSha384, manifest.MessageSha384) = Digests();
+
+    /// <summary>The header's length and SHA-384 (hex), and the empty message digest (see the file's comment).</summary>
+    public (int HeaderBytes, string HeaderSha384, string MessageSha384) Digests()
     {
         _head.Position = 0;
         int length = MessageHeader.Read(_head, BackupManifest.MaxHeaderBytes).Length;
-        manifest.HeaderBytes = length;
-        manifest.HeaderSha384 = Convert.ToHexStringLower(SHA384.HashData(_head.GetBuffer().AsSpan(0, length)));
-        manifest.MessageSha384 = Convert.ToHexStringLower(_messageHash.GetHashAndReset());
+        return (length, Convert.ToHexStringLower(SHA384.HashData(_head.GetBuffer().AsSpan(0, length))), "");
     }
 
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) { _hash.Dispose(); _messageHash.Dispose(); }
+        if (disposing) _hash.Dispose();
         base.Dispose(disposing);
     }
 }
@@ -164,8 +168,8 @@ internal sealed class SignedMessageStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _header;
-    private readonly byte[] _expected;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+    private readonly byte[] _expected;   // empty: no whole-message digest (the parts' digests cover it)
+    private readonly IncrementalHash? _hash;
     private int _headerServed;
     private bool _ended;
 
@@ -177,19 +181,30 @@ internal sealed class SignedMessageStream : ReadOnlyStream
         _inner = inner;
         _header = header;
         _expected = expected;
-        _hash.AppendData(header);
+        if (expected.Length > 0)
+        {
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+            _hash.AppendData(header);
+        }
         Header = MessageHeader.Read(new MemoryStream(header, writable: false), header.Length);
     }
 
     /// <summary>Reads and checks the header from <paramref name="parts"/>; nothing is released before this.</summary>
-    public static SignedMessageStream Open(Stream parts, BackupManifest manifest)
+    public static SignedMessageStream Open(Stream parts, BackupManifest manifest) =>
+        Open(parts, manifest.HeaderBytes, manifest.HeaderSha384, manifest.MessageSha384);
+
+    /// <summary>As above, for one message of a directory backup (its file entry's digests).</summary>
+    public static SignedMessageStream Open(Stream parts, ManifestFile file) =>
+        Open(parts, file.HeaderBytes, file.HeaderSha384, file.MessageSha384);
+
+    private static SignedMessageStream Open(Stream parts, int headerBytes, string headerSha384, string messageSha384)
     {
-        var header = new byte[manifest.HeaderBytes];
+        var header = new byte[headerBytes];
         try { parts.ReadExactly(header); }
         catch (EndOfStreamException) { throw new BackupFailedException("the backup ends inside the message header: truncated"); }
-        if (!CryptographicOperations.FixedTimeEquals(SHA384.HashData(header), Convert.FromHexString(manifest.HeaderSha384)))
+        if (!CryptographicOperations.FixedTimeEquals(SHA384.HashData(header), Convert.FromHexString(headerSha384)))
             throw new PhiCryptoException(PhiStatus.AuthenticationFailed, "the message header is not the one the backup's signature covers: refused");
-        return new SignedMessageStream(parts, header, Convert.FromHexString(manifest.MessageSha384));
+        return new SignedMessageStream(parts, header, Convert.FromHexString(messageSha384));
     }
 
     public override int Read(Span<byte> buffer)
@@ -202,8 +217,8 @@ internal sealed class SignedMessageStream : ReadOnlyStream
             return h;
         }
         int n = _inner.Read(buffer);
-        if (n > 0) { _hash.AppendData(buffer[..n]); return n; }
-        if (!_ended)
+        if (n > 0) { _hash?.AppendData(buffer[..n]); return n; }
+        if (_hash is not null && !_ended)
         {
             _ended = true;
             if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), _expected))
@@ -214,7 +229,7 @@ internal sealed class SignedMessageStream : ReadOnlyStream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) { _inner.Dispose(); _hash.Dispose(); }
+        if (disposing) { _inner.Dispose(); _hash?.Dispose(); }
         base.Dispose(disposing);
     }
 }

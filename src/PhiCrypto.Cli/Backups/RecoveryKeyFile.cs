@@ -14,14 +14,40 @@ internal static class RecoveryKeyFile
     public static RawRsaKeyring Load(string path, bool needPrivate)
     {
         var pem = File.ReadAllText(path);
-        bool encrypted = pem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
-        if (needPrivate && !pem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-            throw new UsageException($"{path}: decrypting with a recovery key needs its private key (PEM), not the public one");
-        if (!encrypted)
+        if (needPrivate) RequirePrivate(path, pem);
+        if (!IsEncrypted(pem))
         {
             try { return RawRsaKeyring.FromPem(pem); }
-            catch (ArgumentException) { throw new UsageException($"{path} is not an RSA key in PEM form"); }
+            catch (ArgumentException) { throw NotRsa(path); }
         }
+        var rsa = OpenEncrypted(path, pem);
+        try { return RawRsaKeyring.FromRsa(rsa, hasPrivate: true); }
+        catch { rsa.Dispose(); throw; }
+    }
+
+    /// <summary>The private key as an RSA object (`keys import`), with the same password rules and errors.</summary>
+    public static RSA LoadPrivateRsa(string path)
+    {
+        var pem = File.ReadAllText(path);
+        RequirePrivate(path, pem);
+        if (IsEncrypted(pem)) return OpenEncrypted(path, pem);
+        var rsa = RSA.Create();
+        try { rsa.ImportFromPem(pem); return rsa; }
+        catch (Exception e) when (e is ArgumentException or CryptographicException) { rsa.Dispose(); throw NotRsa(path); }
+    }
+
+    private static bool IsEncrypted(string pem) => pem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
+
+    private static void RequirePrivate(string path, string pem)
+    {
+        if (!pem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            throw new UsageException($"{path}: decrypting with a recovery key needs its private key (PEM), not the public one");
+    }
+
+    private static UsageException NotRsa(string path) => new($"{path} is not an RSA key in PEM form");
+
+    private static RSA OpenEncrypted(string path, string pem)
+    {
         var rsa = RSA.Create();
         try
         {
@@ -32,8 +58,8 @@ internal static class RecoveryKeyFile
                 throw new PhiCryptoException(PhiStatus.AuthenticationFailed,
                     $"{path}: wrong password for the encrypted recovery key (set {PasswordVariable} or type it at the prompt)");
             }
-            catch (ArgumentException) { throw new UsageException($"{path} is not an RSA key in PEM form"); }
-            return RawRsaKeyring.FromRsa(rsa, hasPrivate: true);
+            catch (ArgumentException) { throw NotRsa(path); }
+            return rsa;
         }
         catch { rsa.Dispose(); throw; }
     }

@@ -4,9 +4,11 @@
 // encryption context, every part's length is checked, and the message header is read and checked
 // against its signed digest. Then: parts (SHA-256 per part as read) -> decrypt (parallel, each frame
 // authenticated before release; the final frame only after the whole message's signed digest) ->
-// [zstd -d] -> pg_restore (custom, tar) or `psql -X -v ON_ERROR_STOP=1` (plain, signed only), or, for
-// verify, a counter. A part found damaged midway fails the command after the frames before it were
-// restored, so the runbook restores into a fresh database and runs `phicrypt verify` first.
+// [zstd -d, in process] -> pg_restore (custom, tar) or `psql -X -v ON_ERROR_STOP=1` (plain, signed only),
+// or, for verify, a counter. A part found damaged midway fails the command after the frames before it
+// were restored, so the runbook restores into a fresh database and runs `phicrypt verify` first.
+// Directory-format backups (`backup --jobs N`) go through DirectoryRestore instead: every file is
+// decrypted and checked before pg_restore starts.
 using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Messages;
 using PhiCrypto.IO;
@@ -22,6 +24,7 @@ internal static class RestoreRun
         if (args.Source is null || args.Pg is null) throw new UsageException("restore needs a backup (FILE|DIR|s3://bucket/prefix) and --pg CONNINFO");
         using var backup = CheckedBackup.Open(args);
         var manifest = backup.Manifest;
+        if (manifest.IsDirectory) { DirectoryRestore.Restore(backup, args); return manifest; }
         string[] command = manifest.DumpFormat == "plain"
             ? ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + args.Pg, "-f", "-"]
             : ["pg_restore", "--exit-on-error", .. args.PgRestoreArgs ?? [], "--dbname=" + args.Pg];
@@ -48,6 +51,7 @@ internal static class RestoreRun
         if (args.Source is null) throw new UsageException("verify needs a backup (FILE|DIR|s3://bucket/prefix)");
         using var backup = CheckedBackup.Open(args);
         var manifest = backup.Manifest;
+        if (manifest.IsDirectory) return (manifest, DirectoryRestore.Verify(backup, args), backup.Origin);
         var sink = new DumpCheckStream();
         Run(backup, sink, "verifying");
         if (sink.Bytes != manifest.DumpBytes)
@@ -67,48 +71,38 @@ internal static class RestoreRun
             RequireKeyCommitment = true,
             ExpectedContext = manifest.EncryptionContext,
         };
-        using var unzstd = manifest.Compression == "zstd" ? ChildProcess.Start("zstd", ["-d", "-q", "-c"], pipeStdin: true, pipeStdout: true) : null;
-        var pump = unzstd is null ? null : new Pump("zstd -> restore", unzstd.Stdout, output);
+        using var unzstd = DumpCompression.Decompressing(output, manifest.Compression);
         try
         {
-            var decryptedTo = unzstd?.Stdin ?? output;
-            try
-            {
-                using var progress = ProgressBar.Create(verb, manifest.EncryptedBytes);
-                MessagePipeline.Decrypt(backup.Message, decryptedTo, options, Pipeline, progress);
-            }
-            catch (PhiCryptoException e) when (e is not BackupFailedException && backup.Parts.CurrentPart is { } part)
-            {
-                // Name the part, so the operator knows which copy to fetch again.
-                throw new PhiCryptoException(e.Status, $"backup part {part}: {e.Message}");
-            }
-            decryptedTo.Dispose();
-            pump?.Join();
-            unzstd?.WaitAndCheck();
+            using var progress = ProgressBar.Create(verb, manifest.EncryptedBytes);
+            MessagePipeline.Decrypt(backup.Message!, unzstd ?? output, options, Pipeline, progress);
         }
-        catch
+        catch (PhiCryptoException e) when (e is not BackupFailedException && backup.Parts!.CurrentPart is { } part)
         {
-            unzstd?.Kill();
-            throw;
+            // Name the part, so the operator knows which copy to fetch again.
+            throw new PhiCryptoException(e.Status, $"backup part {part}: {e.Message}");
         }
+        unzstd?.Complete();
+        output.Dispose();
     }
 }
 
 /// <summary>A backup whose manifest, signature, parts' presence and message header have been checked.</summary>
 internal sealed class CheckedBackup : IDisposable
 {
-    private readonly PartStore _store;
+    public PartStore Store { get; }
     public BackupManifest Manifest { get; }
     public BackupKeys Keys { get; }
-    public PartReader Parts { get; }
-    /// <summary>The message stream: header-checked when signed.</summary>
-    public Stream Message { get; }
+    /// <summary>The parts of the one message; null for a directory-format backup (DirectoryRestore reads its files).</summary>
+    public PartReader? Parts { get; }
+    /// <summary>The message stream: header-checked when signed; null for a directory-format backup.</summary>
+    public Stream? Message { get; }
     /// <summary>Who signed it, for the operator.</summary>
     public string Origin { get; }
 
-    private CheckedBackup(PartStore store, BackupManifest manifest, BackupKeys keys, PartReader parts, Stream message, string origin)
+    private CheckedBackup(PartStore store, BackupManifest manifest, BackupKeys keys, PartReader? parts, Stream? message, string origin)
     {
-        (_store, Manifest, Keys, Parts, Message, Origin) = (store, manifest, keys, parts, message, origin);
+        (Store, Manifest, Keys, Parts, Message, Origin) = (store, manifest, keys, parts, message, origin);
     }
 
     public static CheckedBackup Open(BackupArgs args)
@@ -122,13 +116,18 @@ internal sealed class CheckedBackup : IDisposable
             keys = BackupKeys.ForDecrypt(args);
             string origin = BackupSignature.Check(manifest, args.VerifyKey, keys.Keyring, args.AllowUnsigned);
             CheckConsistent(manifest);
+            if (manifest.IsDirectory)
+            {
+                DirectoryRestore.CheckPresent(store, manifest);
+                return new CheckedBackup(store, manifest, keys, null, null, origin);
+            }
             PartReader.CheckPresent(store, manifest.Parts);
             parts = new PartReader(store, manifest.Parts);
             Stream message = parts;
             if (manifest.IsSigned)
             {
                 var signed = SignedMessageStream.Open(parts, manifest);
-                CheckContext(manifest, signed.Header);
+                CheckContext(manifest.EncryptionContext, signed.Header);
                 message = signed;
             }
             return new CheckedBackup(store, manifest, keys, parts, message, origin);
@@ -146,7 +145,7 @@ internal sealed class CheckedBackup : IDisposable
     private static void CheckConsistent(BackupManifest m)
     {
         string argsFormat;
-        try { DumpArgs.Prepare(m.PgDumpArgs, out argsFormat); }
+        try { DumpArgs.Prepare(m.PgDumpArgs, out argsFormat, directory: m.IsDirectory); }
         catch (UsageException) { throw new MalformedDataException("the backup manifest's pg_dump arguments are not ones phicrypt backup accepts"); }
         if (argsFormat != m.DumpFormat)
             throw new MalformedDataException($"the backup manifest says dump format '{m.DumpFormat}' but its pg_dump arguments make '{argsFormat}'");
@@ -157,24 +156,25 @@ internal sealed class CheckedBackup : IDisposable
     }
 
     /// <summary>The authenticated header must carry exactly the manifest's encryption context.</summary>
-    private static void CheckContext(BackupManifest m, MessageHeader header)
+    internal static void CheckContext(IReadOnlyDictionary<string, string> expected, MessageHeader header)
     {
-        bool same = header.EncryptionContext.Count == m.EncryptionContext.Count
-            && m.EncryptionContext.All(kv => header.EncryptionContext.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        bool same = header.EncryptionContext.Count == expected.Count
+            && expected.All(kv => header.EncryptionContext.TryGetValue(kv.Key, out var v) && v == kv.Value);
         if (!same) throw new MalformedDataException("the message's encryption context disagrees with the backup manifest");
     }
 
     public void Dispose()
     {
-        Message.Dispose();
-        Parts.Dispose();
+        Message?.Dispose();
+        Parts?.Dispose();
         Keys.Dispose();
-        _store.Dispose();
+        Store.Dispose();
     }
 }
 
-/// <summary>Counts the dump's bytes and remembers whether it starts like a custom-format archive ("PGDMP").</summary>
-internal sealed class DumpCheckStream : WriteOnlyStream
+/// <summary>Counts the dump's bytes and remembers whether it starts like a custom-format archive or a
+/// directory dump's toc.dat ("PGDMP"); passes them on to <c>inner</c> when given (which it disposes).</summary>
+internal sealed class DumpCheckStream(Stream? inner = null) : WriteOnlyStream
 {
     private readonly byte[] _head = new byte[5];
     public long Bytes { get; private set; }
@@ -183,6 +183,15 @@ internal sealed class DumpCheckStream : WriteOnlyStream
     public override void Write(ReadOnlySpan<byte> data)
     {
         if (Bytes < 5) data[..(int)Math.Min(data.Length, 5 - Bytes)].CopyTo(_head.AsSpan((int)Bytes));
+        inner?.Write(data);
         Bytes += data.Length;
+    }
+
+    public override void Flush() => inner?.Flush();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner?.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -15,7 +15,8 @@ internal static class DecryptCommand
         Each frame is released only after its tag verified. With -o FILE the plaintext goes to a temporary
         file that is renamed into place only after the whole message verified (for signed messages: after
         the footer signature verified) and deleted on any failure. Without -o the plaintext streams to
-        standard output frame by frame; a failure then exits non-zero after some output: check the status.
+        standard output as frames verify (in blocks of about 1 MiB); a failure then exits non-zero after
+        some output: check the status.
 
           -o OUT                   output file, or - for standard output
           --range START-END        only plaintext bytes START..END inclusive (END may be empty: to the end);

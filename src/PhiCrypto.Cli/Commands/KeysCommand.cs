@@ -32,6 +32,7 @@ internal static class KeysCommand
                                                                 syslog) / fail if the store was rolled back before it
           signing-key [-o FILE]                                 the backup verification key (public, PEM) of the
                                                                 active "backup-signing" version, and its fingerprint
+        --json (every subcommand but audit --head): the report as one JSON object on standard output
         keyring options (every subcommand):
         {KeyringCli.OptionsHelp}
         exit codes: 0 ok, 1 failure, 2 usage, 3 integrity (audit chain broken, bundle altered), 4 key not found,
@@ -45,14 +46,14 @@ internal static class KeysCommand
             new Verb(name, Usage).KeyringOptions().Positionals().Runs(a => run(a.Keyring(), a));
         return new Verb("keys", Usage)
             .Add(Sub("init", KeysInit.Run).Repeatable("--purpose").Options("--kdf").Flags("--json", "--no-default-purposes"))
-            .Add(Sub("add", KeysLifecycle.Add))
+            .Add(Sub("add", KeysLifecycle.Add).Flags("--json"))
             .Add(Sub("list", KeysList.Run).Flags("--json"))
             .Add(Sub("rotate", KeysLifecycle.Rotate).Options("--reason").Flags("--pre-active", "--json"))
-            .Add(Sub("rewrap", KeysLifecycle.Rewrap).Options("--new-kek", "--new-passphrase-file", "--kdf"))
-            .Add(Sub("state", KeysLifecycle.State).Options("--reason").Flags("--force"))
-            .Add(Sub("export", KeysRecovery.Export).Repeatable("--recovery-key").Options("--recovery-passphrase-file", "--output|-o").Flags("--recovery-passphrase"))
-            .Add(Sub("import", KeysRecovery.Import).Options("--recovery-private-key", "--recovery-passphrase-file", "--source-kek").Flags("--recovery-passphrase", "--init"))
+            .Add(Sub("rewrap", KeysLifecycle.Rewrap).Options("--new-kek", "--new-passphrase-file", "--kdf").Flags("--json"))
+            .Add(Sub("state", KeysLifecycle.State).Options("--reason").Flags("--force", "--json"))
+            .Add(Sub("export", KeysRecovery.Export).Repeatable("--recovery-key").Options("--recovery-passphrase-file", "--output|-o").Flags("--recovery-passphrase", "--json"))
+            .Add(Sub("import", KeysRecovery.Import).Options("--recovery-private-key", "--recovery-passphrase-file", "--source-kek").Flags("--recovery-passphrase", "--init", "--json"))
             .Add(Sub("audit", KeysAudit.Run).Options("--expect-head").Flags("--verify", "--json", "--head"))
-            .Add(Sub("signing-key", KeysSigningKeyCommand.Run).Options("--output|-o"));
+            .Add(Sub("signing-key", KeysSigningKeyCommand.Run).Options("--output|-o").Flags("--json"));
     }
 }

@@ -1,5 +1,4 @@
 // `phicrypt keys list [--json]`: every version with its state and timestamps; never key bytes.
-using System.Text.Json;
 using PhiCrypto.Cli.Reports;
 using PhiCrypto.Keys;
 
@@ -26,34 +25,5 @@ internal static class KeysList
 
     private static string T(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
-    private static void WriteJson(Keyring k)
-    {
-        JsonReport.Write("keys list", w =>
-        {
-            w.WriteString("keyring", k.StoreLocation);
-            w.WriteString("kek_id", k.KekId);
-            w.WriteString("kek_check_value", k.KekCheckValue);
-            w.WriteStartArray("keys");
-            foreach (var r in k.Records)
-            {
-                w.WriteStartObject();
-                w.WriteString("purpose", r.Purpose);
-                w.WriteNumber("version", r.Version);
-                w.WriteString("key_name", r.KeyName);
-                w.WriteString("state", KeyLifecycle.Name(r.State));
-                Time(w, "created", r.Created);
-                Time(w, "activated", r.Activated);
-                Time(w, "deactivated", r.Deactivated);
-                Time(w, "compromised", r.Compromised);
-                Time(w, "destroyed", r.Destroyed);
-                w.WriteNumber("usage_reserved", r.UsageReserved);
-                w.WriteString("kek_id", r.KekId);
-                w.WriteString("wrap", KeyringJson.WrapName(r.WrapAlgorithm));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
-    }
-
-    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? t) => JsonReport.Time(w, name, t);
+    private static void WriteJson(Keyring k) => KeysReport.Write("keys list", k, k.Records);
 }

@@ -1,5 +1,6 @@
 // `phicrypt keys export | import`: the disaster-recovery bundle (docs/runbooks/disaster-recovery.md).
 using System.Security.Cryptography;
+using PhiCrypto.Cli.Reports;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -7,11 +8,10 @@ namespace PhiCrypto.Cli;
 internal static class KeysRecovery
 {
     public const string RecoveryPassphraseVariable = "PHICRYPTO_RECOVERY_PASSPHRASE";
-    public const string RecoveryKeyPasswordVariable = "PHICRYPTO_RECOVERY_KEY_PASSWORD";
 
     public static int Export(KeyringCli cli, Streaming.CommandArgs a)
     {
-        a.Expect(0, "phicrypt keys export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE");
+        a.Expect(0, "phicrypt keys export (--recovery-key PUB.pem)... [--recovery-passphrase-file F] -o FILE [--json]");
         var output = a.Value("--output") ?? throw new UsageException("export needs -o FILE");
         var keys = a.Values("--recovery-key").Select(LoadPublicKey).ToList();
         string? passphrase = a.Value("--recovery-passphrase-file") is not null || a.Flag("--recovery-passphrase")
@@ -22,15 +22,25 @@ internal static class KeysRecovery
         var bundle = keyring.ExportRecoveryBundle(keys, passphrase);
         WriteNew(output, bundle);
         foreach (var k in keys) k.Dispose();
-        Console.Out.WriteLine($"wrote recovery bundle {output} ({keyring.Records.Count} version(s), {bundle.Length} bytes); keep it offline, apart from the recovery private key");
+        if (a.Flag("--json"))
+            JsonReport.Write("keys export", w =>
+            {
+                KeysReport.Keyring(w, keyring);
+                w.WriteString("bundle", output);
+                w.WriteNumber("bundle_bytes", bundle.Length);
+                w.WriteNumber("recovery_keys", keys.Count);
+                w.WriteBoolean("recovery_passphrase", passphrase is not null);
+                KeysReport.Keys(w, "keys", keyring.Records);
+            });
+        else Console.Out.WriteLine($"wrote recovery bundle {output} ({keyring.Records.Count} version(s), {bundle.Length} bytes); keep it offline, apart from the recovery private key");
         return ExitCodes.Ok;
     }
 
     public static int Import(KeyringCli cli, Streaming.CommandArgs a)
     {
-        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--source-kek SPEC] [--init]");
+        a.Expect(1, "phicrypt keys import FILE (--recovery-private-key PRIV.pem | --recovery-passphrase-file F) [--source-kek SPEC] [--init] [--json]");
         var bundle = File.ReadAllBytes(a.Positionals[0]);
-        using var rsa = a.Value("--recovery-private-key") is { } pem ? LoadPrivateKey(pem) : null;
+        using var rsa = a.Value("--recovery-private-key") is { } pem ? RecoveryKeyFile.LoadPrivateRsa(pem) : null;
         string? passphrase = rsa is null ? KeyringCli.ReadPassphrase(a.Value("--recovery-passphrase-file"), RecoveryPassphraseVariable) : null;
         // A new machine has no keyring: --init creates an empty one (no purposes, so none clashes with the
         // bundle's), after the bundle has opened, so that a wrong key or an altered bundle creates nothing.
@@ -46,6 +56,17 @@ internal static class KeysRecovery
         }
         using var keyring = newKek is not null ? Keyring.Create(cli.OpenStore(), newKek, new KeyringOptions { DisposeStore = true }) : cli.OpenKeyring();
         int n = keyring.ImportRecoveryBundle(bundle, rsa, passphrase, sourceKek, out var sourceHead);
+        if (a.Flag("--json"))
+        {
+            JsonReport.Write("keys import", w =>
+            {
+                KeysReport.Keyring(w, keyring);
+                w.WriteNumber("imported", n);
+                w.WriteString("source_audit_head", sourceHead.ToString());
+                KeysReport.Keys(w, "keys", keyring.Records);
+            });
+            return ExitCodes.Ok;
+        }
         Console.Out.WriteLine($"imported {n} version(s) into {keyring.StoreLocation}, wrapped under KEK {keyring.KekId} (check value {keyring.KekCheckValue})");
         Console.Out.WriteLine($"the bundle was made at source audit head {sourceHead}: compare it with the anchor kept for that keyring");
         return ExitCodes.Ok;
@@ -59,24 +80,6 @@ internal static class KeysRecovery
         var rsa = RSA.Create();
         try { rsa.ImportFromPem(File.ReadAllText(path)); }
         catch (ArgumentException) { rsa.Dispose(); throw new UsageException($"{path} is not an RSA public key in PEM form"); }
-        return rsa;
-    }
-
-    private static RSA LoadPrivateKey(string path)
-    {
-        var text = File.ReadAllText(path);
-        var rsa = RSA.Create();
-        try
-        {
-            if (text.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
-                rsa.ImportFromEncryptedPem(text, KeyringCli.ReadPassphrase(null, RecoveryKeyPasswordVariable));
-            else rsa.ImportFromPem(text);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
-            throw new UsageException($"{path} is not a usable RSA private key in PEM form");
-        }
         return rsa;
     }
 

@@ -22,7 +22,7 @@ internal static class BackupReport
             w.WriteNumber("encrypted_bytes", m.EncryptedBytes);
             if (checkedDumpBytes is { } n) w.WriteNumber("checked_dump_bytes", n);
             w.WriteStartArray("parts");
-            foreach (var p in m.Parts)
+            foreach (var p in m.StoredParts)
             {
                 w.WriteStartObject();
                 w.WriteString("name", p.Name);

@@ -1,0 +1,76 @@
+// Backup parts as S3 objects, each a multipart upload (MultipartUploadStream). The manifest object is
+// put last, after every part completed. Abort aborts unfinished uploads and deletes completed part
+// objects, so a failed backup leaves no object and no multipart upload behind (under Object Lock a
+// completed part's locked version stays until its date, hidden behind a delete marker: S3 allows no less).
+using System.Collections.Concurrent;
+
+namespace PhiCrypto.Cli.Backups.S3;
+
+internal sealed class S3PartStore(S3Client client, string bucket, string prefix, S3WriteOptions options) : PartStore
+{
+    private readonly ConcurrentQueue<string> _completed = new();
+    private readonly ConcurrentDictionary<string, string> _pending = new();   // key -> upload id
+
+    private string Key(string name) => prefix.Length == 0 ? name : prefix + "/" + name;
+    public override string Location => $"s3://{bucket}/{prefix}";
+    public override string PartName(int index, bool split) => $"part-{index:D5}.phi";
+
+    public override Stream CreatePart(string name)
+    {
+        if (_completed.IsEmpty && _pending.IsEmpty && client.HeadObject(bucket, Key("manifest.json")) >= 0)
+            throw new UsageException($"{Location}/manifest.json exists: refusing to overwrite a backup; choose another prefix");
+        var key = Key(name);
+        var uploadId = client.CreateMultipartUpload(bucket, key, options);
+        _pending[key] = uploadId;
+        return new MultipartUploadStream(client, bucket, key, uploadId, () =>
+        {
+            _pending.TryRemove(key, out _);
+            _completed.Enqueue(key);
+            CheckRetention(key);
+        });
+    }
+
+    /// <summary>Some stores (Swift's s3api among them) accept Object Lock headers and ignore them: a backup
+    /// that should be locked for years must not pass as locked when it is not.</summary>
+    private void CheckRetention(string key)
+    {
+        if (options.RetainUntil is null) return;
+        var (mode, until) = client.ObjectLock(bucket, key);
+        if (!string.Equals(mode, options.RetainMode, StringComparison.OrdinalIgnoreCase) || until is null
+            || !DateTimeOffset.TryParse(until, System.Globalization.CultureInfo.InvariantCulture, out var date) || date < options.RetainUntil)
+            throw new BackupFailedException($"the store accepted --retain-until but did not lock s3://{bucket}/{key} " +
+                $"(it reports mode '{mode ?? "none"}', retain until '{until ?? "none"}'): use a bucket with S3 Object Lock enabled " +
+                "on a store that supports it; nothing of this backup was kept");
+    }
+
+    public override void Commit(byte[] manifest)
+    {
+        if (!_pending.IsEmpty) throw new InvalidOperationException("a part upload is unfinished");
+        client.PutObject(bucket, Key("manifest.json"), manifest, options);
+        _completed.Enqueue(Key("manifest.json"));
+        CheckRetention(Key("manifest.json"));
+    }
+
+    public override void Abort()
+    {
+        foreach (var (key, id) in _pending) Try(() => client.AbortMultipartUpload(bucket, key, id));
+        foreach (var key in _completed) Try(() => client.DeleteObject(bucket, key));
+    }
+
+    /// <summary>Cleanup is best effort (the client already retried): the original failure is what the user sees.</summary>
+    private static void Try(Action a)
+    {
+        try { a(); } catch (PhiCryptoException) { }
+    }
+
+    public override byte[] ReadManifest()
+    {
+        if (client.HeadObject(bucket, Key("manifest.json")) < 0)
+            throw new BackupFailedException($"no manifest at {Location}/manifest.json: not a complete backup; check the s3:// location");
+        return client.GetObjectBytes(bucket, Key("manifest.json"));
+    }
+
+    public override long PartLength(string name) => client.HeadObject(bucket, Key(name));
+    public override Stream OpenPart(string name) => client.GetObject(bucket, Key(name));
+    public override void Dispose() => client.Dispose();
+}
