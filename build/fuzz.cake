@@ -95,22 +95,41 @@ FuzzResult FuzzOne(string target, int seconds)
     EnsureDirectoryExists(log.GetDirectory());
     var before = GetFiles($"{findings}/{target}-*").Select(f => f.FullPath).ToHashSet();
     Information($"fuzzing {target} for {seconds} s");
-    int code = StartProcess(FuzzDriver(), new ProcessSettings
-    {
-        Arguments = $"--dotnet_target=\"{MakeAbsolute(FuzzHost())}\" --target_name={target} -max_total_time={seconds} -timeout=10 " +
-                    $"-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=\"{findings}/{target}-\" \"{corpus}\" \"tests/PhiCrypto.Fuzz/corpus/{target}\"",
-        WorkingDirectory = root,
-        EnvironmentVariables = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x20000000" },
-        RedirectStandardError = true,
-        RedirectStandardOutput = true,
-        Timeout = (seconds + 120) * 1000,
-    }, out var stdout, out var stderr);
-    var lines = stdout.Concat(stderr).ToList();
+    var (code, lines) = FuzzDriverRun(
+        $"--dotnet_target=\"{MakeAbsolute(FuzzHost())}\" --target_name={target} -max_total_time={seconds} -timeout=10 " +
+        $"-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=\"{findings}/{target}-\" \"{corpus}\" \"tests/PhiCrypto.Fuzz/corpus/{target}\"",
+        (seconds + 120) * 1000);
     System.IO.File.WriteAllLines(log.FullPath, lines);
     var found = GetFiles($"{findings}/{target}-*").Select(f => f.FullPath).Where(f => !before.Contains(f)).ToList();
     string finding = code == 0 ? null : found.Count > 0 ? $"finding: {found[0]} (log {log})" : $"libFuzzer exited with {code} (log {log})";
-    if (finding is not null) Error($"{target}: {finding}");
+    if (finding is not null)
+    {
+        Error($"{target}: {finding}");
+        foreach (var line in lines.Where(l => !l.StartsWith("#")).TakeLast(40)) Error($"  {target} | {line}");  // the stack trace, in CI's output
+    }
     return FuzzParse(target, lines, finding, log.FullPath);
+}
+
+// The driver's exit code and every line it printed (libFuzzer writes to stderr). Run with Process, not
+// Cake's StartProcess: its timed wait returns at exit without draining the redirected streams, which
+// lost libFuzzer's last lines (the final stats, and after a finding the stack trace).
+(int Code, List<string> Lines) FuzzDriverRun(string arguments, int timeoutMs)
+{
+    var start = new System.Diagnostics.ProcessStartInfo(FuzzDriver().FullPath, arguments)
+    {
+        WorkingDirectory = root.FullPath, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+    };
+    start.Environment["DOTNET_GCHeapHardLimit"] = "0x20000000";
+    var lines = new List<string>();
+    using var process = new System.Diagnostics.Process { StartInfo = start };
+    process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (lines) lines.Add(e.Data); };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (lines) lines.Add(e.Data); };
+    process.Start();
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    if (!process.WaitForExit(timeoutMs)) process.Kill(entireProcessTree: true);
+    process.WaitForExit();  // without a timeout: returns once both streams reached their end (no more events)
+    return (process.ExitCode, lines);
 }
 
 // libFuzzer's last status line ("#N DONE cov: C ft: F corp: K/..") and its -print_final_stats lines.
