@@ -49,6 +49,7 @@ from ._errors import (
     FormatError,
     IoError,
     KeyNotFoundError,
+    KeySizeError,
     PhiCryptoError,
     PolicyError,
     WrongKekError,
@@ -66,6 +67,7 @@ from ._fields import (
     encrypt_field,
     encrypt_fields,
     field_header,
+    field_versions,
 )
 from ._keys import (
     Key,
@@ -109,6 +111,7 @@ __all__ = [
     "IoError",
     "Key",
     "KeyNotFoundError",
+    "KeySizeError",
     "KeySource",
     "Keyring",
     "PhiCryptoError",
@@ -130,6 +133,7 @@ __all__ = [
     "encrypt_field",
     "encrypt_fields",
     "field_header",
+    "field_versions",
     "ff1_decrypt",
     "ff1_encrypt",
     "ff1_encrypt_versioned",

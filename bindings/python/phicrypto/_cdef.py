@@ -40,6 +40,8 @@ int phi_field_encrypt_batch(phi_source *source, int32_t mode, const uint8_t *val
 int phi_field_decrypt_batch(phi_source *source, const uint8_t *envelopes, const size_t *envelope_lens,
     size_t count, const uint8_t *ad, size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens,
     int32_t *statuses);
+int phi_field_versions(const uint8_t *envelopes, const size_t *envelope_lens, size_t count,
+    uint32_t *versions);
 int phi_field_search(phi_source *source, const uint8_t *plaintext, size_t plaintext_len, const uint8_t *ad,
     size_t ad_len, uint8_t *out, size_t *out_len, size_t *out_lens, size_t *count);
 int phi_stream_encrypt_fd(phi_source *source, int in_fd, int out_fd, size_t frame_length,
@@ -112,6 +114,7 @@ PHI_ERR_INTERNAL = -99
 PHI_FIELD_RANDOMIZED = 0
 PHI_FIELD_DETERMINISTIC = 1
 PHI_FIELD_MAX_PLAINTEXT = 1048576
+PHI_FIELD_MAX_HEADER = 6
 PHI_FIELD_BATCH_MAX_COUNT = 1048576
 PHI_CONTEXT_JSON_MAX = 1048576
 PHI_STRING_MAX = 65536

@@ -87,6 +87,10 @@ class CryptoProviderError(PhiCryptoError):
     STATUS = ERR_CRYPTO_PROVIDER
 
 
+class KeySizeError(ValueError):
+    """A key of a size no operation takes, refused where the key is made (not later, where it is used)."""
+
+
 _BY_STATUS: dict[int, type[PhiCryptoError]] = {
     ERR_AUTHENTICATION: AuthenticationError,
     ERR_KEY_NOT_FOUND: KeyNotFoundError,

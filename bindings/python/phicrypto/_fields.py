@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, overload
 
-from ._cdef import PHI_ERR_AUTHENTICATION, PHI_ERR_BUFFER_TOO_SMALL, PHI_ERR_KEY_NOT_FOUND, PHI_FIELD_DETERMINISTIC, PHI_FIELD_RANDOMIZED
+from ._cdef import (PHI_ERR_AUTHENTICATION, PHI_ERR_BUFFER_TOO_SMALL, PHI_ERR_KEY_NOT_FOUND, PHI_FIELD_DETERMINISTIC, PHI_FIELD_MAX_HEADER,
+                    PHI_FIELD_RANDOMIZED)
 from ._errors import error_for, raise_for
 from ._ffi import ffi, lib
 from ._util import Buffer, as_buffer
@@ -31,11 +33,12 @@ RANDOMIZED = PHI_FIELD_RANDOMIZED
 DETERMINISTIC = PHI_FIELD_DETERMINISTIC
 RANDOMIZED_OVERHEAD = 29
 DETERMINISTIC_OVERHEAD = 17
-_MAX_HEADER = 6  # a key version above 31 takes more header bytes: + 34 / + 22 always suffice
+_MAX_HEADER = PHI_FIELD_MAX_HEADER  # a key version above 31 takes more header bytes: + 34 / + 22 always suffice
 _MAX_OVERHEAD = {RANDOMIZED: 28 + _MAX_HEADER, DETERMINISTIC: 16 + _MAX_HEADER}
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 _SCRATCH_SIZE = 4096
+_SEARCH_VERSIONS = 8  # envelopes a search fits in scratch (one per version that can decrypt)
 _raw_alloc = ffi.new_allocator(should_clear_after_alloc=False)
 _tls = threading.local()
 
@@ -43,13 +46,15 @@ Value = str | bytes | bytearray | memoryview
 
 
 class _Scratch:
-    """Per-thread output buffer and length cell, so a small field call allocates nothing native."""
+    """Per-thread output buffer and length cells, so a small field call allocates nothing native."""
 
-    __slots__ = ("buf", "length")
+    __slots__ = ("buf", "length", "count", "lengths")
 
     def __init__(self) -> None:
         self.buf = ffi.new("uint8_t[]", _SCRATCH_SIZE)
         self.length = ffi.new("size_t *")
+        self.count = ffi.new("size_t *")
+        self.lengths = ffi.new("size_t[]", _SEARCH_VERSIONS)
 
 
 def _scratch() -> _Scratch:
@@ -124,42 +129,50 @@ def decrypt_one(source: Any, envelope: object, ad: Value | None) -> bytes:
         _wipe(out, n)  # no plaintext left in the scratch buffer, on success or failure
 
 
-def _pack(values: Iterable[object], convert: Any) -> tuple[int, list[int], list[Any]]:
-    """(number of values, positions of the non-None ones, their bytes)."""
-    positions: list[int] = []
-    parts: list[Any] = []
-    count = 0
-    for i, v in enumerate(values):
-        count += 1
-        if v is not None:
-            positions.append(i)
-            parts.append(convert(v))
-    return count, positions, parts
+def _pack(values: Iterable[object], convert: Any) -> tuple[int, Sequence[int], bytes, list[int]]:
+    """(number of values, positions of the non-None ones, their bytes joined, their lengths). Values
+    that are already bytes-like (bytes, a database driver's memoryviews) are joined as they are,
+    with no per-value conversion; anything else goes through ``convert`` (which also refuses it)."""
+    values = values if type(values) is list else list(values)
+    if None not in values:  # scanned in C: the common case needs no per-value Python work here
+        positions: Sequence[int] = range(len(values))
+        parts = values
+    else:
+        positions = [i for i, v in enumerate(values) if v is not None]
+        parts = [values[i] for i in positions]
+    try:
+        packed, lengths = b"".join(parts), list(map(len, parts))
+        if len(packed) == sum(lengths):  # not so for a memoryview of wider items: convert those
+            return len(values), positions, packed, lengths
+    except TypeError:  # str values (encoded below), or not a buffer at all (refused below)
+        pass
+    parts = list(map(convert, parts))
+    return len(values), positions, b"".join(parts), list(map(len, parts))
 
 
-def _unpack(buf: bytes, lengths: Sequence[int], positions: list[int], count: int) -> list[Any]:
+def _unpack(buf: bytes, lengths: Sequence[int], positions: Sequence[int], count: int) -> list[Any]:
+    offsets = list(accumulate(lengths, initial=0))
+    parts = list(map(buf.__getitem__, map(slice, offsets, offsets[1:])))
+    if len(positions) == count:
+        return parts
     result: list[Any] = [None] * count
-    offset = 0
-    for position, length in zip(positions, lengths):
-        end = offset + length
-        result[position] = buf[offset:end]
-        offset = end
+    for position, part in zip(positions, parts):
+        result[position] = part
     return result
 
 
 def encrypt_many(source: Any, values: Iterable[Value | None], mode: int, ad: Value | None) -> list[bytes | None]:
     """Envelopes of many values in ONE native call; None stays None."""
-    count, positions, parts = _pack(values, _bytes_of)
-    if not parts:
+    count, positions, packed, lengths = _pack(values, _bytes_of)
+    if not positions:
         return [None] * count
-    n = len(parts)
-    packed = b"".join(parts)
+    n = len(positions)
     total = len(packed) + n * _MAX_OVERHEAD[mode]
     out = _raw_alloc("uint8_t[]", total)
     out_len = ffi.new("size_t *", total)
     out_lens = _raw_alloc("size_t[]", n)
     a = _ad(ad)
-    rc = lib.phi_field_encrypt_batch(source, mode, packed, ffi.new("size_t[]", [len(p) for p in parts]), n,
+    rc = lib.phi_field_encrypt_batch(source, mode, packed, ffi.new("size_t[]", lengths), n,
                                      a, len(a), out, out_len, out_lens)
     if rc:
         raise_for(rc)
@@ -175,18 +188,17 @@ def decrypt_many(source: Any, ciphertexts: Iterable[Buffer | None], ad: Value | 
     failure's exception in its place."""
     if errors not in ("raise", "return"):
         raise ValueError('errors must be "raise" or "return"')
-    count, positions, parts = _pack(ciphertexts, lambda c: _bytes_of(c, "ciphertext"))
-    if not parts:
+    count, positions, packed, lengths = _pack(ciphertexts, lambda c: _bytes_of(c, "ciphertext"))
+    if not positions:
         return [None] * count
-    n = len(parts)
-    packed = b"".join(parts)
+    n = len(positions)
     total = len(packed)
     out = _raw_alloc("uint8_t[]", max(total, 1))
     out_len = ffi.new("size_t *", total)
     out_lens = _raw_alloc("size_t[]", n)
     statuses = ffi.new("int32_t[]", n)
     a = _ad(ad)
-    rc = lib.phi_field_decrypt_batch(source, packed, ffi.new("size_t[]", [len(p) for p in parts]), n,
+    rc = lib.phi_field_decrypt_batch(source, packed, ffi.new("size_t[]", lengths), n,
                                      a, len(a), out, out_len, out_lens, statuses)
     try:
         status = ffi.unpack(statuses, n) if rc else [0] * n
@@ -198,11 +210,12 @@ def decrypt_many(source: Any, ciphertexts: Iterable[Buffer | None], ad: Value | 
         result = _unpack(ffi.buffer(out, out_len[0])[:], ffi.unpack(out_lens, n), positions, count)
     finally:
         _wipe(out, total)
-    for j in range(n):
-        if status[j]:
-            result[positions[j]] = error_for(status[j], _ITEM_ERRORS.get(status[j], "malformed envelope"))
-        elif text:
-            result[positions[j]] = result[positions[j]].decode("utf-8")
+    if rc:
+        for j in range(n):
+            if status[j]:
+                result[positions[j]] = error_for(status[j], _ITEM_ERRORS.get(status[j], "malformed envelope"))
+    if text:
+        result = [r.decode("utf-8") if type(r) is bytes else r for r in result]
     return result
 
 
@@ -210,20 +223,20 @@ def search(source: Any, value: Value, ad: Value | None) -> list[bytes]:
     """The deterministic envelopes of ``value`` under every version the source can still decrypt with."""
     data = _value(value)
     a = _ad(ad)
-    count = ffi.new("size_t *", 8)
-    out_lens = ffi.new("size_t[]", 8)
-    cap = 8 * (len(data) + _MAX_OVERHEAD[DETERMINISTIC])
-    out = _raw_alloc("uint8_t[]", cap)
-    out_len = ffi.new("size_t *", cap)
+    s = _scratch()
+    cap = _SEARCH_VERSIONS * (len(data) + _MAX_OVERHEAD[DETERMINISTIC])
+    out = s.buf if cap <= _SCRATCH_SIZE else _raw_alloc("uint8_t[]", cap)
+    out_len, out_lens, count = s.length, s.lengths, s.count
+    out_len[0], count[0] = cap, _SEARCH_VERSIONS
     rc = lib.phi_field_search(source, data, len(data), a, len(a), out, out_len, out_lens, count)
-    if rc == PHI_ERR_BUFFER_TOO_SMALL:
+    if rc == PHI_ERR_BUFFER_TOO_SMALL:  # more versions than fit: the call said how much it needs
         out_lens = ffi.new("size_t[]", count[0])
         out = _raw_alloc("uint8_t[]", out_len[0])
         rc = lib.phi_field_search(source, data, len(data), a, len(a), out, out_len, out_lens, count)
     if rc:
         raise_for(rc)
     lengths = ffi.unpack(out_lens, count[0])
-    return _unpack(ffi.buffer(out, out_len[0])[:], lengths, list(range(len(lengths))), len(lengths))
+    return _unpack(ffi.buffer(out, out_len[0])[:], lengths, range(len(lengths)), len(lengths))
 
 
 def field_header(envelope: Buffer) -> tuple[int, int, int]:
@@ -235,6 +248,27 @@ def field_header(envelope: Buffer) -> tuple[int, int, int]:
     if rc:
         raise_for(rc)
     return int(mode[0]), int(version[0]), int(length[0])
+
+
+def field_versions(envelopes: Iterable[Buffer | None]) -> list[int | None]:
+    """The key version each envelope names, in ONE native call without a key; None where the value is
+    None or its header is malformed. Each item may be just the envelope's first bytes (at most
+    ``PHI_FIELD_MAX_HEADER``), what an SQL scan of headers fetches."""
+    count, positions, packed, lengths = _pack(envelopes, lambda c: _bytes_of(c, "envelope"))
+    n = len(positions)
+    if not n:
+        return [None] * count
+    versions = ffi.new("uint32_t[]", n)
+    rc = lib.phi_field_versions(packed, ffi.new("size_t[]", lengths), n, versions)
+    if rc:
+        raise_for(rc)
+    found = [v or None for v in ffi.unpack(versions, n)]
+    if n == count:
+        return found
+    result: list[int | None] = [None] * count
+    for position, version in zip(positions, found):
+        result[position] = version
+    return result
 
 
 # ---------------------------------------------------------------- the module functions (raw keys)

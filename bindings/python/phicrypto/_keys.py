@@ -6,11 +6,22 @@ from typing import Any
 
 from ._cdef import PHI_WRAP_AES_KW as WRAP_AES_KW
 from ._cdef import PHI_WRAP_AES_KWP as WRAP_AES_KWP
-from ._errors import raise_for
+from ._errors import KeySizeError, raise_for
 from ._ffi import ffi, lib
 from ._util import as_buffer, call_for_bytes
 
 _MAX_CACHED_SOURCES = 64
+
+# What some operation takes: AES-128/192/256 keys (KEKs, FF1; 32 bytes for DEKs and fields) and 64 bytes.
+KEY_SIZES = (16, 24, 32, 64)
+# AES-KW/KWP carry any key material from 16 to 64 bytes (multiples of 8 for KW): Key.for_wrapping.
+_WRAPPABLE_SIZES = range(16, 65)
+
+
+def _check_size(size: int) -> None:
+    if size not in KEY_SIZES:
+        raise KeySizeError(f"a {size}-byte key: keys are 16, 24, 32 or 64 bytes (32 for encrypt() and the field "
+                           "functions); check where the key bytes come from")
 
 
 class Key:
@@ -31,9 +42,10 @@ class Key:
 
     @classmethod
     def generate(cls, size: int = 32) -> Key:
-        """A new random key of ``size`` bytes (16 to 64; 32 for AES-256) from the OS CSPRNG."""
+        """A new random key of ``size`` bytes (16, 24, 32 or 64; 32 for AES-256) from the OS CSPRNG."""
         if not isinstance(size, int):
             raise TypeError("size must be an int")
+        _check_size(size)
         out = ffi.new("phi_key **")
         rc = lib.phi_key_generate(size, out)
         if rc:
@@ -42,8 +54,24 @@ class Key:
 
     @classmethod
     def from_bytes(cls, raw: bytes | bytearray | memoryview) -> Key:
-        """Imports raw key bytes (16 to 64): an explicit import, for keys made elsewhere."""
+        """Imports raw key bytes (16, 24, 32 or 64): an explicit import, for keys made elsewhere.
+        Any other length raises KeySizeError here, not at the key's first use."""
         data = as_buffer(raw, "raw")
+        _check_size(len(data))
+        return cls._import(data)
+
+    @classmethod
+    def for_wrapping(cls, raw: bytes | bytearray | memoryview) -> Key:
+        """Key material of any length from 16 to 64 bytes, only to be wrapped with aes_key_wrap()
+        (AES-KWP carries any such length, AES-KW multiples of 8). As a cipher key, only what
+        from_bytes() accepts works."""
+        data = as_buffer(raw, "raw")
+        if len(data) not in _WRAPPABLE_SIZES:
+            raise KeySizeError(f"key material of {len(data)} bytes: AES key wrapping carries 16 to 64 bytes")
+        return cls._import(data)
+
+    @classmethod
+    def _import(cls, data: Any) -> Key:
         out = ffi.new("phi_key **")
         rc = lib.phi_key_import(data, len(data), out)
         if rc:

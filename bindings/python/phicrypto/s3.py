@@ -6,10 +6,12 @@ sees plaintext or keys.
 
 * ``upload_encrypted`` encrypts while uploading: ``phicrypto.stream_encrypt`` runs on its descriptor
   fast path (frames encrypted in parallel on every core, GIL released) into an OS pipe, and the
-  ciphertext read from the pipe becomes a multipart upload whose parts go up from a thread pool, a
-  bounded number at a time. Memory: ``part_size * (max_concurrency + 2)`` plus the core's frame
-  ring, about 70 MB with the defaults, whatever the object size. Any failure aborts the upload: no
-  object, no orphaned parts.
+  ciphertext read from the pipe goes to boto3's transfer manager (s3transfer) as a stream: a
+  multipart upload whose parts go up in parallel, a bounded number at a time, each retried by the
+  client's retry configuration. Memory: about ``part_size * 2 * max_concurrency`` plus the core's
+  frame ring, whatever the object size. Any failure (the source, the encryption, the store after
+  its retries) aborts the upload: no object, no orphaned parts. ``extra_args`` passes server-side
+  encryption and Object Lock settings through to the store.
 * The object keeps its ``Content-Type`` and user metadata (``x-amz-meta-*``) readable by the store,
   and the same values, with bucket and key, go into the message's authenticated encryption context.
   On download they are compared: metadata edited on the server, or an object copied under another
@@ -32,7 +34,6 @@ import io
 import os
 import tempfile
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, Callable, Mapping
 
 import phicrypto
@@ -155,58 +156,57 @@ def _fd_source(source: Any, threads: list[_Thread]) -> Any:
     return open(r, "rb", buffering=0)
 
 
-class _MultipartWriter:
-    """Turns a byte stream into upload parts sent from a thread pool, at most max_concurrency at once."""
+class _Ciphertext(io.RawIOBase):
+    """The read end of the encryption pipe, as s3transfer reads it. At end of stream it joins the
+    producing threads first, so an encryption that failed part-way raises here, inside the transfer,
+    and s3transfer aborts the multipart upload instead of completing a truncated object."""
 
-    def __init__(self, client: Any, bucket: str, key: str, upload_id: str, part_size: int,
-                 pool: ThreadPoolExecutor, max_concurrency: int) -> None:
-        self._client, self._bucket, self._key, self._upload_id = client, bucket, key, upload_id
-        self._part_size, self._pool = part_size, pool
-        self._slots = threading.BoundedSemaphore(max_concurrency)
-        self._buffer = bytearray()
-        self._futures: list[Future] = []
+    def __init__(self, fd: int, threads: list[_Thread]) -> None:
+        super().__init__()
+        self._pipe = open(fd, "rb")          # buffered: read(n) returns n bytes until the end, as parts need
+        self._threads = threads
 
-    def write(self, data: bytes) -> None:
-        self._buffer += data
-        if len(self._buffer) >= self._part_size:
-            body = bytes(self._buffer[:self._part_size])
-            del self._buffer[:self._part_size]
-            self._send(body)
+    def readable(self) -> bool:
+        return True
 
-    def _send(self, body: bytes) -> None:
-        for f in self._futures:
-            if f.done() and f.exception() is not None:
-                raise f.exception()  # type: ignore[misc]
-        self._slots.acquire()           # bounds memory: at most max_concurrency parts in flight
-        number = len(self._futures) + 1
+    def read(self, size: int = -1) -> bytes:
+        data = self._pipe.read(size)
+        if size is None or size < 0 or len(data) < size:
+            for t in self._threads:
+                t.join_checked()
+        return data
 
-        def upload() -> dict[str, Any]:
-            try:
-                r = self._client.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                             PartNumber=number, Body=body)
-                return {"PartNumber": number, "ETag": r["ETag"]}
-            finally:
-                self._slots.release()
-        self._futures.append(self._pool.submit(upload))
+    def close(self) -> None:
+        self._pipe.close()                   # a writer still running gets EPIPE and stops
+        super().close()
 
-    def finish(self) -> list[dict[str, Any]]:
-        """Sends the last part and waits for all; returns the part list for completion."""
-        if self._buffer or not self._futures:
-            self._send(bytes(self._buffer))
-            self._buffer.clear()
-        return [f.result() for f in self._futures]
+
+def _transfer_config(part_size: int, max_concurrency: int) -> Any:
+    """s3transfer's settings for a stream: parts of part_size, at most max_concurrency uploading and as
+    many read ahead, so memory stays near part_size * 2 * max_concurrency."""
+    from boto3.s3.transfer import TransferConfig
+    config = TransferConfig(multipart_threshold=part_size, multipart_chunksize=part_size, max_concurrency=max_concurrency)
+    config.max_in_memory_upload_chunks = max_concurrency
+    return config
+
+
+_TRANSFER_OWNED = ("ContentType", "Metadata")
 
 
 def upload_encrypted(client: Any, bucket: str, key: str, source: str | os.PathLike | BinaryIO,
                      keyring_or_key: Any, purpose: str = "files", metadata: Mapping[str, str] | None = None,
                      content_type: str | None = None, *, part_size: int = DEFAULT_PART_SIZE,
-                     max_concurrency: int = 4, frame_length: int = 64 * 1024) -> dict[str, Any]:
+                     max_concurrency: int = 4, frame_length: int = 64 * 1024,
+                     extra_args: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Encrypts ``source`` (a path or a readable binary file object) into ``s3://bucket/key``.
 
     ``keyring_or_key`` is a ``phicrypto.Key``, a ``Keyring`` (its ``purpose``) or a ``KeySource``. ``metadata`` becomes ``x-amz-meta-*``; it, the
     ``content_type``, ``purpose``, bucket and key are authenticated in the message's encryption
-    context. Returns the CompleteMultipartUpload response. On any error the multipart upload is
-    aborted before the exception propagates.
+    context. ``extra_args`` go to the store as boto3's upload ExtraArgs: e.g. ``ServerSideEncryption``,
+    ``SSEKMSKeyId``, ``ObjectLockMode`` with ``ObjectLockRetainUntilDate``. The ciphertext streams
+    through boto3's transfer manager (s3transfer): parallel multipart upload, each part retried by the
+    client's retry configuration. Returns the stored object's HeadObject response. On any error the
+    multipart upload is aborted before the exception propagates: no object, no orphaned parts.
     """
     key_obj = _key(keyring_or_key, purpose)
     if part_size < MIN_PART_SIZE:
@@ -216,43 +216,37 @@ def upload_encrypted(client: Any, bucket: str, key: str, source: str | os.PathLi
     metadata = dict(metadata or {})
     if any(k.lower() in _RESERVED for k in metadata):
         raise ValueError(f"metadata keys {_RESERVED} are reserved")
+    extra = dict(extra_args or {})
+    if any(k in extra for k in _TRANSFER_OWNED):
+        raise ValueError(f"extra_args may not set {_TRANSFER_OWNED}: pass content_type and metadata, which are authenticated")
     content_type = content_type or "application/octet-stream"
     context = _context(bucket, key, content_type, purpose, metadata)
-    upload = client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type,
-                                            Metadata={**metadata, _META_FORMAT: _FORMAT, _META_PURPOSE: purpose})
-    upload_id = upload["UploadId"]
+    extra.update(ContentType=content_type, Metadata={**metadata, _META_FORMAT: _FORMAT, _META_PURPOSE: purpose})
     threads: list[_Thread] = []
-    try:
-        with ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="phicrypto-s3") as pool:
-            writer = _MultipartWriter(client, bucket, key, upload_id, part_size, pool, max_concurrency)
-            with (open(source, "rb") if isinstance(source, (str, os.PathLike)) else _nullcontext(source)) as src:
-                r, w = os.pipe()
-                with open(r, "rb", buffering=0) as ciphertext:
-                    plain = _fd_source(src, threads)
+    with (open(source, "rb") if isinstance(source, (str, os.PathLike)) else _nullcontext(source)) as src:
+        r, w = os.pipe()
+        ciphertext = _Ciphertext(r, threads)
+        try:
+            plain = _fd_source(src, threads)
 
-                    def encrypt() -> None:
-                        try:
-                            with open(w, "wb", buffering=0) as out:
-                                phicrypto.stream_encrypt(plain, out, key_obj, frame_length, context)
-                        finally:
-                            if plain is not src:
-                                plain.close()
-                    enc = _Thread(encrypt, "phicrypto-s3-encrypt")
-                    threads.append(enc)
-                    enc.start()
-                    while True:
-                        data = ciphertext.read(_COPY)
-                        if not data:
-                            break
-                        writer.write(data)
-                for t in threads:
-                    t.join_checked()
-            parts = writer.finish()
-        return client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
-                                                MultipartUpload={"Parts": parts})
-    except BaseException:
-        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-        raise
+            def encrypt() -> None:
+                try:
+                    with open(w, "wb", buffering=0) as out:
+                        phicrypto.stream_encrypt(plain, out, key_obj, frame_length, context)
+                finally:
+                    if plain is not src:
+                        plain.close()
+            enc = _Thread(encrypt, "phicrypto-s3-encrypt")
+            threads.append(enc)
+            enc.start()
+            client.upload_fileobj(ciphertext, bucket, key, ExtraArgs=extra, Config=_transfer_config(part_size, max_concurrency))
+        finally:
+            ciphertext.close()
+            for t in threads:
+                t.join()
+    for t in threads:
+        t.join_checked()
+    return client.head_object(Bucket=bucket, Key=key)  # type: ignore[no-any-return]
 
 
 class _nullcontext:

@@ -78,6 +78,9 @@ def fields(data: bytes) -> None:
     if r is not None:
         expect(r, [FIELD, None, FIELD], "decrypt_fields")
     typed(lambda: phicrypto.field_header(data))
+    versions = typed(lambda: phicrypto.field_versions([data, None, data[:6]]))  # malformed: None, not raised
+    if versions is not None and (versions[1] is not None or versions[0] != versions[2]):
+        raise AssertionError(f"field_versions: {versions}")
 
 
 def keys(data: bytes) -> None:

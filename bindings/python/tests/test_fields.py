@@ -85,3 +85,27 @@ def test_decrypt_field_reads_both_modes(key: Key) -> None:
         envelope = phicrypto.encrypt_field(b"MRN-1", key, deterministic)
         assert phicrypto.decrypt_field(envelope, key) == b"MRN-1"
         assert phicrypto.decrypt_deterministic(envelope, key) == b"MRN-1"
+
+
+def test_field_versions_reads_many_headers_in_one_call(key: Key) -> None:
+    """Versions 1..31 fit the first byte, later ones a varint: both read from the envelope or from just
+    its first PHI_FIELD_MAX_HEADER bytes (what an SQL scan of headers fetches)."""
+    envelopes = []
+    for version in (1, 31, 32, 300, 2**32 - 1):
+        with key.source(phicrypto.DEFAULT_PURPOSE, version=version) as source:
+            envelopes.append(phicrypto.encrypt_field(b"v", source, deterministic=version % 2 == 0))
+    expected = [1, 31, 32, 300, 2**32 - 1]
+    assert phicrypto.field_versions(envelopes) == expected
+    assert phicrypto.field_versions([e[:6] for e in envelopes]) == expected
+    assert phicrypto.field_versions([memoryview(e) for e in envelopes]) == expected
+    assert [phicrypto.field_header(e)[1] for e in envelopes] == expected
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x00", b"\xff", b"\x40", b"\x40\x80\x80", b"\x40\x05", b"\x40\x80\x00"])
+def test_field_versions_gives_none_for_a_malformed_header(key: Key, bad: bytes) -> None:
+    good = phicrypto.encrypt_field(b"v", key)
+    # no key version is 0; empty, wrong format bits, truncated, small-as-varint, padded varint
+    assert phicrypto.field_versions([good, bad, None]) == [1, None, None]
+    assert phicrypto.field_versions([]) == []
+    with pytest.raises(TypeError):
+        phicrypto.field_versions([42])  # type: ignore[list-item]

@@ -37,6 +37,19 @@ def test_fields_survive_rotation(keyring: Keyring) -> None:
     assert keyring.encrypt(SSN, None) is None and keyring.decrypt(SSN, None) is None
 
 
+@pytest.mark.parametrize("value", ["123-45-6789", "x" * 3000], ids=["short", "beyond-scratch"])
+def test_search_beyond_eight_versions(keyring: Keyring, value: str) -> None:
+    """A search's envelopes fit a per-thread buffer up to eight versions and 4 KiB; past either, the
+    call is repeated with the size the core asks for. Every version's envelope comes back, newest first."""
+    written = [keyring.encrypt(SSN, value, deterministic=True)]
+    for _ in range(10):
+        keyring.rotate(SSN)
+        written.append(keyring.encrypt(SSN, value, deterministic=True))
+    found = keyring.search_ciphertexts(SSN, value)
+    assert found == written[::-1]
+    assert [keyring.decrypt(SSN, e, text=True) for e in found] == [value] * 11
+
+
 def test_purpose_binds_the_envelope(keyring: Keyring) -> None:
     keyring.add_purpose("clinic.Patient.mrn")
     envelope = keyring.encrypt(SSN, b"x")

@@ -62,7 +62,7 @@ def test_key_wrap_argument_checks() -> None:
     with pytest.raises(ValueError):
         phicrypto.key_wrap(kek, kek, version=2**32)
     with pytest.raises(ValueError):
-        phicrypto.aes_key_wrap(Key.from_bytes(b"\x01" * 20), kek, padded=False)  # KW needs a multiple of 8
+        phicrypto.aes_key_wrap(Key.for_wrapping(b"\x01" * 20), kek, padded=False)  # KW needs a multiple of 8
 
 
 def test_context_manager_closes() -> None:
@@ -77,3 +77,21 @@ def test_library_information() -> None:
     status = phicrypto.fips_status()
     assert isinstance(status.mode, bool)
     assert status.provider in (True, False, None)
+
+
+@pytest.mark.parametrize("size", [0, 15, 17, 31, 33, 48, 63, 65])
+def test_a_key_of_an_unusable_size_is_refused_where_it_is_made(size: int) -> None:
+    with pytest.raises(phicrypto.KeySizeError, match=rf"^a {size}-byte key: keys are 16, 24, 32 or 64 bytes"):
+        Key.from_bytes(b"x" * size)
+    with pytest.raises(phicrypto.KeySizeError):
+        Key.generate(size)
+
+
+def test_every_usable_size_is_made_and_wrapping_takes_any_length_it_carries() -> None:
+    for size in (16, 24, 32, 64):
+        assert Key.from_bytes(b"k" * size).size == size
+    kek = phicrypto.generate_key()
+    material = Key.for_wrapping(b"m" * 17)  # AES-KWP carries 17 bytes; no cipher takes them
+    assert phicrypto.aes_key_unwrap(phicrypto.aes_key_wrap(material, kek), kek).export() == b"m" * 17
+    with pytest.raises(phicrypto.KeySizeError):
+        Key.for_wrapping(b"m" * 65)

@@ -47,3 +47,25 @@ def bucket(s3):
 def key():
     import phicrypto
     return phicrypto.Key.generate()
+
+
+@pytest.fixture
+def proxied_s3(s3_service):
+    """A boto3 client reaching Swift through a FaultProxy with the given rule (botocore's max_attempts counts
+    retries, not the first try); the proxy is closed after the test."""
+    from urllib.parse import urlparse
+
+    from faultproxy import FaultProxy
+    proxies = []
+
+    def make(rule, retries=3):
+        proxy = FaultProxy(urlparse(s3_service["endpoint_url"]).port, rule)
+        proxies.append(proxy)
+        client = boto3.client(
+            "s3", endpoint_url=proxy.endpoint, region_name=s3_service["region"],
+            aws_access_key_id=s3_service["aws_access_key_id"], aws_secret_access_key=s3_service["aws_secret_access_key"],
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": retries, "mode": "standard"}))
+        return client, proxy
+    yield make
+    for p in proxies:
+        p.close()

@@ -207,3 +207,52 @@ def test_a_keyring_purpose_streams_and_only_its_own_keys_decrypt(s3, bucket, tmp
         ps3.download_decrypted(s3, bucket, "doc.pdf", io.BytesIO(), ring.source("files"), purpose="backups")
     other.close()
     ring.close()
+
+
+def _nothing_left(s3, bucket):
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def test_a_server_error_and_a_reset_mid_upload_are_retried(s3, bucket, key, proxied_s3):
+    import faultproxy
+    error, drop = faultproxy.fail_part(2, 1, faultproxy.SERVER_ERROR), faultproxy.fail_part(3, 1, faultproxy.DROP)
+
+    def rule(line):
+        fault = error(line)
+        return fault if fault != faultproxy.NONE else drop(line)
+    client, proxy = proxied_s3(rule)
+    src = Generated(30 * MiB)
+    ps3.upload_encrypted(client, bucket, "retried.bin", src, key, part_size=5 * MiB)
+    faults = [f for _, f in proxy.seen if f != faultproxy.NONE]
+    assert sorted(faults) == [faultproxy.SERVER_ERROR, faultproxy.DROP]
+    sink = HashingSink()
+    ps3.download_decrypted(s3, bucket, "retried.bin", sink, key)
+    assert sink.n == 30 * MiB and sink.sha.digest() == src.sha.digest()
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def test_a_persistent_server_error_mid_upload_aborts_and_leaves_nothing(s3, bucket, key, proxied_s3):
+    import faultproxy
+    from botocore.exceptions import ClientError
+    client, proxy = proxied_s3(faultproxy.fail_part(3, 1000, faultproxy.SERVER_ERROR), retries=2)
+    with pytest.raises(ClientError, match="InternalError"):
+        ps3.upload_encrypted(client, bucket, "failed.bin", Generated(40 * MiB), key, part_size=5 * MiB)
+    assert sum(1 for _, f in proxy.seen if f == faultproxy.SERVER_ERROR) == 3        # tried, retried twice, gave up
+    assert any(line.startswith("DELETE ") and "uploadId=" in line for line, _ in proxy.seen)   # aborted
+    _nothing_left(s3, bucket)
+
+
+def test_server_side_encryption_reaches_the_store_and_a_refusal_leaves_nothing(s3, bucket, key):
+    from botocore.exceptions import ClientError
+    # Swift's s3api has no server-side encryption: it answers NotImplemented, which must surface.
+    with pytest.raises(ClientError, match="NotImplemented"):
+        ps3.upload_encrypted(s3, bucket, "sse.bin", Generated(12 * MiB), key, part_size=5 * MiB,
+                             extra_args={"ServerSideEncryption": "AES256"})
+    _nothing_left(s3, bucket)
+
+
+def test_extra_args_may_not_override_authenticated_metadata(s3, bucket, key):
+    with pytest.raises(ValueError, match="content_type and metadata"):
+        ps3.upload_encrypted(s3, bucket, "x", io.BytesIO(b"x"), key, extra_args={"Metadata": {"a": "b"}})
+    _nothing_left(s3, bucket)

@@ -21,6 +21,7 @@ prefix an envelope of a version starts with, for SQL filters (docs/field-format.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
@@ -32,7 +33,7 @@ from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCry
 NATIVE = True  # every key operation, encryption and decryption below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
-MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md)
+MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md; PHI_FIELD_MAX_HEADER)
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 
@@ -58,14 +59,10 @@ def read_header(envelope: bytes) -> tuple[int, int, int]:
     return mode, version, len(envelope) - plaintext_length - _TAG_AND_NONCE[mode]
 
 
-def header_version(prefix: bytes) -> int:
-    """The key version named by an envelope's first bytes (SQL scans fetch only ``MAX_HEADER`` of them).
-    Padded to the shortest envelope so the core's parser (phi_field_header) reads the header; the
-    padding is never interpreted."""
-    return phicrypto.field_header(bytes(prefix[:MAX_HEADER]) + bytes(_MIN_BODY))[1]
-
-
-_MIN_BODY = 28  # nonce + tag: longer than any envelope's body after its header needs to be
+def header_versions(prefixes: list) -> list:
+    """The key version each envelope (or its first ``MAX_HEADER`` bytes, what SQL scans fetch) names,
+    read by the core in one call (phicrypto.field_versions); None where a header is malformed."""
+    return phicrypto.field_versions(prefixes)
 
 
 # ---------------------------------------------------------------- the store's tables
@@ -170,6 +167,7 @@ class Engine:
                 if v["state"] == "active":
                     active[purpose] = v["version"]
         self._infos, self._active = infos, active
+        self._may_decrypt = Counter(i.purpose for i in infos if i.state not in ("pre-active", "destroyed"))
 
     # ---- loading
     def reload(self) -> None:
@@ -180,6 +178,10 @@ class Engine:
     # ---- queries
     def active_version(self, purpose: str) -> int | None:
         return self._active.get(purpose)
+
+    def decrypting_versions(self, purpose: str) -> int:
+        """At most how many versions can decrypt (compromised ones counted: some keyrings allow them)."""
+        return self._may_decrypt[purpose]
 
     def versions(self, purpose: str | None = None) -> list[VersionInfo]:
         return [i for i in self._infos if purpose is None or i.purpose == purpose]

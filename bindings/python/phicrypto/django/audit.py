@@ -13,7 +13,9 @@ import contextvars
 import csv
 import io
 import logging
+import os
 import random
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -53,15 +55,16 @@ def record(label: str, field: str, pk, version: int, action: str = "decrypt", al
 
 
 def record_many(label: str, field: str, pks: list, versions: list, action: str = "decrypt") -> None:
-    """The events of one column of one fetch: handed to the sink as one batch."""
+    """The events of one column of one fetch: handed to the sink as one batch (pks as text)."""
     rate = _rate if _rate is not None else conf.audit_rate()
     if rate <= 0.0:
         return
-    pairs = zip(pks, versions)
     if rate < 1.0:
-        pairs = [(pk, v) for pk, v in pairs if random.random() < rate]
-    (_sink or _get_sink()).emit_many(time.time(), actor.get(), action, label, field,
-                                     [(None if pk is None else str(pk), v) for pk, v in pairs])
+        kept = [(pk, v) for pk, v in zip(pks, versions) if random.random() < rate]
+        pks, versions = [pk for pk, _ in kept], [v for _, v in kept]
+    if pks:
+        text = list(map(str, pks)) if None not in pks else [None if pk is None else str(pk) for pk in pks]
+        (_sink or _get_sink()).emit_many(time.time(), actor.get(), action, label, field, text, list(versions))
 
 
 def as_dict(event: tuple) -> dict:
@@ -104,8 +107,8 @@ class Sink:
     def emit(self, event: tuple) -> None:
         raise NotImplementedError
 
-    def emit_many(self, at: float, who, action: str, label: str, field: str, rows: list) -> None:
-        for pk, version in rows:
+    def emit_many(self, at: float, who, action: str, label: str, field: str, pks: list, versions: list) -> None:
+        for pk, version in zip(pks, versions):
             self.emit((at, who, action, label, field, pk, version))
 
     def flush(self) -> None:
@@ -125,65 +128,141 @@ class LoggerSink(Sink):
             logger.info("%(action)s %(model)s.%(field)s pk=%(pk)s key_version=%(key_version)s actor=%(actor)s",
                         e, extra={"phicrypto": e})
 
-    def emit_many(self, at, who, action, label, field, rows) -> None:
-        if rows and logger.isEnabledFor(logging.INFO):
+    def emit_many(self, at, who, action, label, field, pks, versions) -> None:
+        if logger.isEnabledFor(logging.INFO):
             e = {"at": datetime.fromtimestamp(at, timezone.utc), "actor": who, "action": action, "model": label, "field": field,
-                 "pks": [pk for pk, _ in rows], "key_versions": [v for _, v in rows]}
-            logger.info("%s %s.%s %d value(s) pks=%s key_versions=%s actor=%s", action, label, field, len(rows),
+                 "pks": pks, "key_versions": versions}
+            logger.info("%s %s.%s %d value(s) pks=%s key_versions=%s actor=%s", action, label, field, len(pks),
                         ",".join(map(str, e["pks"])), ",".join(map(str, sorted(set(e["key_versions"])))), who, extra={"phicrypto": e})
 
 
 class DatabaseSink(Sink):
-    """Buffers events and inserts them ``batch`` at a time (and at request end and process exit)."""
+    """One row per batch of one field (its pks and key versions as arrays), written by COPY. When
+    ``batch`` values are buffered a writer thread writes them while the fetch goes on; flush() (at
+    request end and exit) waits for it and writes the rest, raising what failed. A batch the writer
+    could not write is kept for that flush to try again and report."""
 
     def __init__(self, batch: int):
         self.batch = max(1, batch)
-        self._buffer: list[tuple] = []
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._conn = None
+        self._new_process_state()
         atexit.register(self._flush_at_exit)
+
+    def _new_process_state(self) -> None:
+        self._buffer: list[tuple] = []  # (at, actor, action, model, field, pks, versions)
+        self._values = 0
+        self._busy = False     # the writer holds batches not yet written
+        self._failed = False   # the writer's last write failed: leave the rest to flush()
+        self._closed = False
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._conn = None
+
+    def after_fork_in_child(self) -> None:
+        """The parent's buffer, writer and connection are the parent's: start afresh. The inherited
+        connection is kept referenced, never closed: closing would end the parent's session."""
+        if self._conn is not None:
+            _inherited_connections.append(self._conn)
+        self._new_process_state()
 
     def _flush_at_exit(self) -> None:
         try:
             self.flush()
         except Exception:  # the database may be gone at exit: say so, do not mask the exit
-            logger.exception("phicrypto audit: %d buffered event(s) could not be written at exit", len(self._buffer))
+            logger.error("phicrypto audit: buffered events could not be written at exit")
 
     def emit(self, event: tuple) -> None:
-        with self._lock:
-            self._buffer.append(event)
-            full = len(self._buffer) >= self.batch
-        if full:
-            self.flush()
+        at, who, action, label, field, pk, version = event
+        self._add((at, who, action, label, field, [pk], [version]), 1)
 
-    def emit_many(self, at, who, action, label, field, rows) -> None:
-        with self._lock:
-            self._buffer.extend((at, who, action, label, field, pk, v) for pk, v in rows)
-            full = len(self._buffer) >= self.batch
-        if full:
-            self.flush()
+    def emit_many(self, at, who, action, label, field, pks, versions) -> None:
+        self._add((at, who, action, label, field, pks, versions), len(pks))
+
+    def _add(self, batch: tuple, count: int) -> None:
+        with self._cond:
+            self._buffer.append(batch)
+            self._values += count
+            if self._values >= self.batch and not self._failed:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_loop, name="phicrypto-audit", daemon=True)
+                    self._writer.start()
+                self._cond.notify_all()
+
+    def _take(self) -> list[tuple]:
+        batches, self._buffer, self._values = self._buffer, [], 0
+        return batches
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._cond:
+                while (self._values < self.batch or self._failed) and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                batches, self._busy = self._take(), True
+            try:
+                self._write(batches)
+            except Exception:  # no detail here: a COPY error quotes the row; flush() raises it
+                logger.error("phicrypto audit: writing %d batch(es) failed; the next flush tries again", len(batches))
+                with self._cond:
+                    self._buffer[:0] = batches
+                    self._values += sum(len(b[5]) for b in batches)
+                    self._failed = True
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
     def flush(self) -> None:
-        with self._lock:
-            events, self._buffer = self._buffer, []
-        if not events:
-            return
-        # COPY, not INSERT: a busy page of patient rows can mean thousands of events per request.
+        with self._cond:
+            while self._busy:
+                self._cond.wait()
+            batches, self._failed = self._take(), False
+        if batches:
+            self._write(batches)
+
+    def _write(self, batches: list[tuple]) -> None:
         buf = io.StringIO()
-        stamps = {at: datetime.fromtimestamp(at, timezone.utc).isoformat() for at in {e[0] for e in events}}
-        csv.writer(buf).writerows((stamps[at], *rest) for at, *rest in events)
+        csv.writer(buf).writerows(
+            (datetime.fromtimestamp(at, timezone.utc).isoformat(), who, action, label, field, _text_array(pks),
+             "{" + ",".join(map(str, versions)) + "}") for at, who, action, label, field, pks, versions in batches)
         buf.seek(0)
         with self._write_lock:
             if self._conn is None or self._conn.closed:
                 import psycopg2
                 self._conn = psycopg2.connect(conf.store_url())
             with self._conn, self._conn.cursor() as cur:
-                cur.copy_expert("COPY phicrypto_access_event (at, actor, action, model, field, object_pk, key_version) "
-                                "FROM STDIN WITH (FORMAT csv)", buf)
+                cur.copy_expert("COPY phicrypto_access_event (at, actor, action, model, field, object_pks, key_versions) "
+                                "FROM STDIN WITH (FORMAT csv)", buf, size=len(buf.getvalue()) + 1)  # one chunk: few GIL handovers
 
     def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
         with self._write_lock:
             if self._conn is not None and not self._conn.closed:
                 self._conn.close()
             self._conn = None
+
+
+_inherited_connections: list = []
+
+
+def _after_fork_in_child() -> None:
+    if isinstance(_sink, DatabaseSink):
+        _sink.after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+_UNQUOTED_PKS = re.compile(r"[0-9A-Za-z_.:,-]*\Z")
+
+
+def _text_array(items: list) -> str:
+    """A PostgreSQL text[] literal: integer and UUID pks as they are, anything else quoted (a pk may
+    hold any character), None as NULL."""
+    if None not in items:
+        joined = ",".join(items)
+        if (_UNQUOTED_PKS.match(joined) and joined.count(",") == len(items) - 1  # no pk holds a comma: one element each
+                and "" not in items and ("l" not in joined.lower() or "NULL" not in map(str.upper, items))):
+            return "{" + joined + "}"
+    return "{" + ",".join("NULL" if i is None else '"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"

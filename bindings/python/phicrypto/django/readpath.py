@@ -17,13 +17,13 @@ attributes through descriptors. For encrypted columns this module replaces both:
 """
 from __future__ import annotations
 
-from itertools import islice
+from itertools import chain, islice
 
 from django.db.models.base import DEFERRED
 from django.db.models.expressions import Col
 
 from . import audit, binding, serialization
-from ._engine import FormatError, PhiCryptoError, header_version, read_header
+from ._engine import FormatError, PhiCryptoError, header_versions
 from .keyring import get_keyring
 
 
@@ -31,7 +31,7 @@ BLOCK = 2000  # rows decrypted per batch call and column (iterator() reads this 
 
 
 def _pass(value, expression, connection):  # pragma: no cover - stripped before Django applies converters
-    return value
+    raise AssertionError("an encrypted column's converter ran per value: readpath.register did not strip it")
 
 
 CONVERTERS = [_pass]  # what a chunked EncryptedCol reports, so that Django calls apply_converters
@@ -45,7 +45,7 @@ def register(compiler) -> None:
 
         def apply_converters(rows, converters):
             columns = _columns(compiler)
-            rest = {pos: c for pos, c in converters.items() if c[0] is not CONVERTERS}
+            rest = {pos: c for pos, c in converters.items() if _pass not in c[0]}  # Django concatenates: a new list
             opened = _opened(rows, columns)
             return inner(opened, rest) if rest else opened
 
@@ -53,102 +53,114 @@ def register(compiler) -> None:
 
 
 def _opened(rows, columns):
+    """Rows with their encrypted columns opened, a block at a time (chained in C: no Python frame per
+    row). A block is taken straight into columns and handed back as a lazy zip, so neither the
+    fetched rows nor the rebuilt ones outlive their turn (long-lived containers cost full GC passes)."""
     rows = iter(rows)
-    while block := list(islice(rows, BLOCK)):
-        yield from _open_rows(block, columns)
+
+    def blocks():
+        while cols := list(zip(*islice(rows, BLOCK))):
+            yield _open_block(cols, columns)
+    return chain.from_iterable(blocks())
 
 
 class _Column:
-    __slots__ = ("pos", "field", "model_load", "pk_pos", "bound_pos", "label")
+    __slots__ = ("pos", "field", "model_load", "hex", "pk_pos", "bound_pos", "label")
 
-    def __init__(self, pos, field, model_load, pk_pos, bound_pos):
-        self.pos, self.field, self.model_load, self.pk_pos, self.bound_pos = pos, field, model_load, pk_pos, bound_pos
+    def __init__(self, pos, field, model_load, hex_, pk_pos, bound_pos):
+        self.pos, self.field, self.model_load, self.hex, self.pk_pos, self.bound_pos = pos, field, model_load, hex_, pk_pos, bound_pos
         self.label = field.model._meta.label
 
 
 def _columns(compiler) -> list[_Column]:
     from .fields import EncryptedCol
-    select = [s[0] for s in compiler.select[:compiler.col_count]]
-
-    def position(target, alias):
-        for j, expr in enumerate(select):
-            if isinstance(expr, Col) and expr.target is target and expr.alias == alias:
-                return j
-        return None
-
+    select = compiler.select
+    positions: dict = {}  # (id(field), alias) -> first select position: one pass, and no Field.__hash__
+    encrypted = []
+    for j in range(compiler.col_count):
+        expr = select[j][0]
+        if isinstance(expr, Col):
+            positions.setdefault((id(expr.target), expr.alias), j)
+            if type(expr) is EncryptedCol and expr._phi_chunked:
+                encrypted.append((j, expr))
     columns = []
-    for pos, expr in enumerate(select):
-        if isinstance(expr, EncryptedCol) and expr._phi_chunked:
-            field = expr.target
-            names = binding.bound_names(field)
-            bound = [position(binding.target_field(field.model, n), expr.alias) for n in names]
-            bound_pos = bound if names and None not in bound else (None if names else ())
-            columns.append(_Column(pos, field, expr._phi_model_load, position(field.model._meta.pk, expr.alias), bound_pos))
+    for pos, expr in encrypted:
+        field, alias = expr.target, expr.alias
+        names = binding.bound_names(field)
+        bound = [positions.get((id(binding.target_field(field.model, n)), alias)) for n in names]
+        bound_pos = bound if names and None not in bound else (None if names else ())
+        columns.append(_Column(pos, field, expr._phi_model_load, expr._phi_hex, positions.get((id(field.model._meta.pk), alias)), bound_pos))
     return columns
 
 
-def _open_rows(rows, columns) -> list[tuple]:
-    rows = [list(r) for r in rows]
+def _open_block(cols: list, columns) -> zip:
+    """The block's columns, each encrypted column replaced by its plaintexts, zipped back into rows."""
     for column in columns:
-        _open_column(rows, column)
-    return [tuple(r) for r in rows]
+        cols[column.pos] = _open_column(cols, column)
+    return zip(*cols)
 
 
-def _open_column(rows, c: _Column) -> None:
-    p, field = c.pos, c.field
-    idx = [i for i, r in enumerate(rows) if r[p] is not None]
+def _open_column(cols, c: _Column) -> list:
+    """The plaintexts of one column (None stays None); a value that fails is left out (DEFERRED) of a
+    model load and raises in values() rows."""
+    column = list(cols[c.pos])
+    idx = range(len(column)) if None not in column else [i for i, v in enumerate(column) if v is not None]
     if not idx:
-        return
+        return column
     if c.bound_pos is None:  # row-bound, its bound columns not selected: load each on first read
         for i in idx:
-            rows[i][p] = DEFERRED
-        return
-    envelopes, good = _envelopes(rows, idx, c)
+            column[i] = DEFERRED
+        return column
+    envelopes, good = _envelopes(cols, column, idx, c)
     if c.model_load and serialization.mode() == serialization.ENVELOPES:  # dumpdata: copied, never opened
         from .fields import sealed_envelope
         for i, envelope in zip(good, envelopes):
-            rows[i][p] = sealed_envelope(field, bytes(envelope))
-        return
-    results = _decrypt(rows, good, envelopes, c)
+            column[i] = sealed_envelope(c.field, bytes(envelope))
+        return column
+    results = _decrypt(cols, good, envelopes, c)
     try:  # the common case: every value decrypted and decodes; one list pass
-        values = field.decode_many(results)
+        values = c.field.decode_many(results)
     except Exception:  # some did not: value by value below, so each failure is told apart
         values = None
     if values is not None:
-        for i, value in zip(good, values):
-            rows[i][p] = value
+        if len(good) == len(column):
+            column = values
+        else:
+            for i, value in zip(good, values):
+                column[i] = value
         if audit.enabled():
-            _audit(rows, list(zip(good, envelopes)), c)
-        return
-    decode, opened = field.decode, []
+            _audit(cols, good, envelopes, c)
+        return column
+    decode, opened = c.field.decode, []
     for i, envelope, result in zip(good, envelopes, results):
         if type(result) is bytes:
             try:
-                rows[i][p] = decode(result)
+                column[i] = decode(result)
                 opened.append((i, envelope))
                 continue
             except Exception:  # the decode error quotes the plaintext: never let it out
                 result = None
-        _failed(rows, i, c, result)
+        column[i] = _failed(cols, i, c, result)
     if opened and audit.enabled():
-        _audit(rows, opened, c)
+        _audit(cols, [i for i, _ in opened], [e for _, e in opened], c)
+    return column
 
 
-def _envelopes(rows, idx, c: _Column):
-    p, field = c.pos, c.field
-    if field.storage != "text":
-        return [rows[i][p] for i in idx], idx  # memoryviews: the batch call packs them as they are
+def _envelopes(cols, column, idx, c: _Column):
+    if c.field.storage != "text":
+        present = column if len(idx) == len(column) else [column[i] for i in idx]
+        return (list(map(bytes.fromhex, present)) if c.hex else present), idx
     envelopes, good = [], []
     for i in idx:
         try:
-            envelopes.append(field.from_storage(rows[i][p]))
+            envelopes.append(c.field.from_storage(column[i]))
             good.append(i)
         except FormatError as err:
-            _failed(rows, i, c, err)
+            column[i] = _failed(cols, i, c, err)
     return envelopes, good
 
 
-def _decrypt(rows, good, envelopes, c: _Column) -> list:
+def _decrypt(cols, good, envelopes, c: _Column) -> list:
     ring, purpose = get_keyring(), c.field.purpose
     if not c.bound_pos and len(envelopes) == 1:  # get(), a lookup: the single call allocates nothing
         try:
@@ -160,26 +172,31 @@ def _decrypt(rows, good, envelopes, c: _Column) -> list:
     out = []
     for i, envelope in zip(good, envelopes):
         try:
-            ad = binding.associated_data(c.field, [rows[i][j] for j in c.bound_pos])
+            ad = binding.associated_data(c.field, [cols[j][i] for j in c.bound_pos])
             out.append(ring.decrypt_bound(purpose, bytes(envelope), ad))
         except (PhiCryptoError, ValueError) as err:
             out.append(err)
     return out
 
 
-def _failed(rows, i, c: _Column, err) -> None:
-    """Model loads leave the value out (its first read reports it); values() rows raise now."""
+def _failed(cols, i, c: _Column, err):
+    """What a failed value becomes in a model load (left out: its first read reports it); values()
+    rows raise now."""
     from .fields import DecodeError, DecryptionError, _reason
     if c.model_load:
-        rows[i][c.pos] = DEFERRED
-        return
-    pk = rows[i][c.pk_pos] if c.pk_pos is not None else None
+        return DEFERRED
+    pk = cols[c.pk_pos][i] if c.pk_pos is not None else None
     if err is None:
         raise DecodeError(c.label, c.field.name, pk, c.field.type_name())
     raise DecryptionError(c.label, c.field.name, pk, _reason(err))
 
 
-def _audit(rows, opened, c: _Column) -> None:
-    pks = [rows[i][c.pk_pos] if c.pk_pos is not None else None for i, _ in opened]
-    versions = [header_version(e) for _, e in opened]
-    audit.record_many(c.label, c.field.name, pks, versions)
+def _audit(cols, rows, envelopes, c: _Column) -> None:
+    """The values of ``rows`` (positions in the block) were opened: one batch of events."""
+    if c.pk_pos is None:
+        pks = [None] * len(rows)
+    elif len(rows) == len(cols[c.pk_pos]):
+        pks = list(cols[c.pk_pos])
+    else:
+        pks = list(map(cols[c.pk_pos].__getitem__, rows))
+    audit.record_many(c.label, c.field.name, pks, header_versions(envelopes))

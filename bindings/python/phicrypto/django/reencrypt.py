@@ -73,9 +73,11 @@ def version_counts(model, field, using: str) -> dict[int, int]:
     counts: dict[int, int] = {}
     with connection.cursor() as cur:
         cur.execute(sql)
-        for prefix, rows in cur.fetchall():
-            version = _engine.header_version(bytes(prefix))
-            counts[version] = counts.get(version, 0) + rows
+        found = cur.fetchall()
+    for version, (_, rows) in zip(_engine.header_versions([prefix for prefix, _ in found]), found):
+        if version is None:  # fail closed: a scan that cannot read a header proves nothing about versions
+            raise _engine.FormatError(f"{model._meta.label}.{field.name}: {rows} value(s) with a malformed envelope header")
+        counts[version] = counts.get(version, 0) + rows
     return counts
 
 

@@ -45,6 +45,14 @@ def test_rotate_needs_a_purpose_or_all():
         assert (states[(p, 1)], states[(p, 2)]) == ("deactivated", "active")
 
 
+def test_rotate_of_an_unknown_purpose_names_the_known_ones_and_creates_nothing():
+    manage("keys", "init")
+    before = store_sql("SELECT count(*) FROM phicrypto_key_records")[0][0]
+    with pytest.raises(CommandError, match=r"no purpose 'clinic\.Patient\.ssnn': known purposes are .*clinic\.Patient\.ssn\b"):
+        manage("keys", "rotate", "clinic.Patient.ssnn")
+    assert store_sql("SELECT count(*) FROM phicrypto_key_records")[0][0] == before
+
+
 def test_audit_chain_verifies_and_detects_edits_and_deletions():
     manage("keys", "init")
     manage("keys", "rotate", "clinic.Patient.ssn")
