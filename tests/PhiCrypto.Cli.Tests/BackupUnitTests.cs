@@ -126,14 +126,7 @@ public sealed class BackupUnitTests
         try
         {
             var m = SignedManifest();
-            using (var store = new FilePartStore(dir, null, forWriting: true))
-            using (var writer = new PartWriter(store, splitBytes: 1 << 20))
-            {
-                writer.Write(message);
-                m.Parts = writer.Complete();
-                writer.RecordDigests(m);
-                store.Commit(m.ToJson());
-            }
+            WriteParts(dir, message, m);
             Assert.Equal(headerLength, m.HeaderBytes);
             Assert.Equal("", m.MessageSha384);   // no longer written: the signed part digests cover every byte
             Assert.True(BackupManifest.Parse(m.ToJson()).IsSigned);
@@ -165,16 +158,7 @@ public sealed class BackupUnitTests
         var dir = Directory.CreateTempSubdirectory("phicrypt-parts-").FullName;
         try
         {
-            var m = SignedManifest();
-            using (var store = new FilePartStore(dir, null, forWriting: true))
-            using (var writer = new PartWriter(store, splitBytes: 1 << 20))
-            {
-                writer.Write(message);
-                m.Parts = writer.Complete();
-                writer.RecordDigests(m);
-                store.Commit(m.ToJson());
-                store.Abort();
-            }
+            WriteParts(dir, message, SignedManifest(), afterCommit: store => store.Abort());
             Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
         }
         finally { Directory.Delete(dir, recursive: true); }
@@ -185,6 +169,18 @@ public sealed class BackupUnitTests
         var output = new MemoryStream();
         s.CopyTo(output);
         return output.ToArray();
+    }
+
+    // The message as the 1 MiB parts of a backup in dir, committed under m; afterCommit sees the store before it closes.
+    private static void WriteParts(string dir, byte[] message, BackupManifest m, Action<FilePartStore>? afterCommit = null)
+    {
+        using var store = new FilePartStore(dir, null, forWriting: true);
+        using var writer = new PartWriter(store, splitBytes: 1 << 20);
+        writer.Write(message);
+        m.Parts = writer.Complete();
+        writer.RecordDigests(m);
+        store.Commit(m.ToJson());
+        afterCommit?.Invoke(store);
     }
 
     private static (byte[] Message, int HeaderLength) Message()

@@ -18,7 +18,7 @@ internal static class FieldsDemo
 
     public static void Run()
     {
-        Heading("Fields: : SSN deterministic (searchable), diagnosis randomized");
+        Heading("Fields: SSN deterministic (searchable), diagnosis randomized");
         using var dek = SecretKey.Generate();
         using var key = FieldKey.Create(dek, 1);
         var rows = Patients.Select(p => (p.Id,
