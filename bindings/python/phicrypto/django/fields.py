@@ -112,29 +112,30 @@ class _Batch:
 
 
 # ---------------------------------------------------------------- batched writes
-try:
-    import psycopg2.extensions as _pgext
-except ImportError:  # pragma: no cover - another driver: values are encrypted one by one
-    _pgext = None
-
-
 class _PendingWrite:
-    """A plaintext whose envelope is made when the driver adapts the query parameters: by then every
-    value of a bulk_create / bulk_update / update is known, and one native call encrypts them all."""
+    """A plaintext whose envelope is made just before its statement runs: by then every value of a
+    bulk_create / bulk_update / update is known, and one native call per field encrypts them all."""
     __slots__ = ("batch", "plaintext", "stored")
 
     def __repr__(self):  # never the plaintext (Django logs query parameters)
         return "<pending phicrypto value>"
 
+    def resolve(self):
+        if self.stored is None:
+            self.batch.flush()
+        return self.stored
+
 
 class _WriteBatch:
-    __slots__ = ("field", "items", "open")
+    __slots__ = ("field", "items")
 
     def __init__(self, field):
-        self.field, self.items, self.open = field, [], True
+        self.field, self.items = field, []
 
     def flush(self) -> None:
-        self.open = False
+        batches = _writes.__dict__.get("open")
+        if batches is not None and batches.get(id(self.field)) is self:
+            del batches[id(self.field)]  # the field's next value starts a new batch
         todo, self.items = [p for p in self.items if p.stored is None], []
         field = self.field
         envelopes = get_keyring().encrypt_many(field.purpose, [p.plaintext for p in todo], field.deterministic)
@@ -142,13 +143,13 @@ class _WriteBatch:
             p.stored, p.plaintext = field.to_storage(envelope), None
 
 
-_writes = threading.local()
+_writes = threading.local()  # .open: id(field) -> the thread's batch of that field still taking values
 
 
 def _pending(field, plaintext: bytes) -> _PendingWrite:
-    batches = _writes.__dict__.setdefault("batches", {})
+    batches = _writes.__dict__.setdefault("open", {})
     batch = batches.get(id(field))
-    if batch is None or not batch.open:
+    if batch is None:
         batch = batches[id(field)] = _WriteBatch(field)
     p = _PendingWrite()
     p.batch, p.plaintext, p.stored = batch, plaintext, None
@@ -156,18 +157,44 @@ def _pending(field, plaintext: bytes) -> _PendingWrite:
     return p
 
 
-def _adapt_pending(p: _PendingWrite):
-    if p.stored is None:
-        p.batch.flush()
-    return _pgext.adapt(p.stored)
+def _encrypt_pending(execute, sql, params, many, context):
+    """Django execute wrapper, outermost on each connection that writes encrypted values: the
+    statement's pending values become their stored form (encrypted, one native call per field)
+    before other wrappers and the driver see them. Any driver: nothing here is psycopg2's."""
+    if params and _writes.__dict__.get("open"):
+        params = [_stored(p) for p in params] if many else _stored(params)
+    return execute(sql, params, many, context)
 
 
-if _pgext is not None:
-    _pgext.register_adapter(_PendingWrite, _adapt_pending)
+def _stored(params):
+    if isinstance(params, dict):
+        return {k: v.resolve() if type(v) is _PendingWrite else v for k, v in params.items()}
+    return [v.resolve() if type(v) is _PendingWrite else v for v in params]
 
 
-def _batched_writes(connection) -> bool:
-    return _pgext is not None and connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2"
+def _batch_on(connection) -> None:
+    """Puts _encrypt_pending first on the connection once (first, so that the pop() of Django's
+    execute_wrapper() context manager, which removes the last wrapper, never takes it)."""
+    if "_phi_batched" not in connection.__dict__:
+        connection.execute_wrappers.insert(0, _encrypt_pending)
+        connection._phi_batched = True
+
+
+try:
+    import psycopg2.extensions as _pgext
+except ImportError:  # pragma: no cover - another driver
+    pass
+else:  # a pending value that reaches psycopg2 by another road (a schema editor quoting a default)
+    _pgext.register_adapter(_PendingWrite, lambda p: _pgext.adapt(p.resolve()))
+
+
+# Types a plain value has: asking them for resolve_expression is a failed attribute lookup (an
+# exception inside CPython), and the write path asks it of every value.
+_VALUE_TYPES = frozenset({str, bytes, int, float, bool, dict, list, datetime.date, datetime.datetime, decimal.Decimal, uuid.UUID})
+
+
+def _is_expression(value) -> bool:
+    return type(value) not in _VALUE_TYPES and hasattr(value, "resolve_expression")
 
 
 class EncryptedCol(Col):
@@ -381,30 +408,28 @@ class EncryptedMixin:
             return None
         if type(value) is Sealed:  # loaded and never read: write the same envelope back
             return self.to_storage(value.envelope)
-        if hasattr(value, "resolve_expression"):
+        if _is_expression(value):
             return value
         if type(value) is _BoundValue:
             return self.to_storage(get_keyring().encrypt_bound(self.purpose, self.plaintext_bytes(value.value), value.ad))
         if binding.bound_names(self):
             raise FieldError(f"{self.model._meta.label}.{self.name} is bound to its row (bind_to={binding.bound_names(self)}): "
                              f"write it with save(), create() or bulk_create(); QuerySet.update() and bulk_update() cannot bind it")
-        plaintext = self.plaintext_bytes(value)
-        if _batched_writes(connection):
-            return _pending(self, plaintext)
-        return self.to_storage(get_keyring().encrypt(self.purpose, plaintext, self.deterministic))
+        _batch_on(connection)
+        return _pending(self, self.plaintext_bytes(value))
 
     def get_db_prep_save(self, value, connection):
         return self.get_db_prep_value(value, connection)
 
     def get_placeholder(self, value, compiler, connection):
         # Django asks for every value of an UPDATE, expressions included: the one place to see them.
-        if hasattr(value, "resolve_expression"):
+        if _is_expression(value):
             expressions.guard_write(self, value)
         return "%s"
 
     def pre_save(self, model_instance, add):
         raw = model_instance.__dict__.get(self.attname)
-        if hasattr(raw, "resolve_expression") and type(raw) is not Sealed:
+        if type(raw) is not Sealed and _is_expression(raw):
             raw = expressions.unwrap_for_save(self, raw)
             if hasattr(raw, "resolve_expression"):  # F() of this field: the UPDATE keeps the envelope
                 return raw

@@ -289,6 +289,27 @@ def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):
     assert calls["many"] == [("clinic.Patient.diagnosis", 1)]
 
 
+def test_pending_values_are_encrypted_before_other_execute_wrappers_see_them():
+    """Batched writes hold each value until its statement runs; phicrypto's execute wrapper, first on
+    the connection, turns them into envelopes for any driver, and a wrapper of the application's
+    (Django's execute_wrapper(), which pops the last one on exit) sees envelopes and leaves ours."""
+    from phicrypto.django.fields import _encrypt_pending
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        seen.extend(params or ())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        Patient.objects.bulk_create([Patient(name=f"p{i}", ssn=f"000-00-{i:04d}", mrn=f"M{i}", diagnosis=f"D{i}",
+                                             date_of_birth=datetime.date(2000, 1, 1), notes=[i]) for i in range(3)])
+    assert connection.execute_wrappers == [_encrypt_pending]
+    assert seen and not [p for p in seen if "pending" in repr(p)]
+    envelopes = [bytes(p) for p in seen if isinstance(p, (bytes, memoryview))]
+    assert len(envelopes) == 3 * 5 and all(read_header(e)[1] == 1 for e in envelopes)
+    assert sorted(Patient.objects.values_list("mrn", flat=True)) == ["M0", "M1", "M2"]
+
+
 def test_reads_leave_no_reference_cycles():
     """A fetch's compiler, rows and columns are freed when the query is done, not left to the cyclic
     collector: with a cycle there, every ~15 get() calls paid for a collection (readpath.register)."""
