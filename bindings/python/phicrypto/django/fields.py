@@ -392,10 +392,14 @@ class EncryptedMixin:
 
     def plaintext_bytes(self, value) -> bytes:
         value = self.get_prep_value(value)
-        max_length = getattr(self, "max_length", None)
-        if max_length is not None and isinstance(value, str) and len(value) > max_length:
-            raise DataError(f"value too long for {self.model._meta.label}.{self.name} (max_length {max_length})")
+        if isinstance(value, str):
+            self._check_length(value)
         return self.encode(value)
+
+    def _check_length(self, value: str) -> None:
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(value) > max_length:
+            raise DataError(f"value too long for {self.model._meta.label}.{self.name} (max_length {max_length})")
 
     def search_values(self, value) -> list:
         """The stored forms ``value`` may have: its deterministic envelope under every version."""
@@ -615,6 +619,12 @@ def _atomic_saves(cls) -> None:
 
 # ---------------------------------------------------------------- the fields
 class EncryptedCharField(EncryptedMixin, models.CharField):
+    def plaintext_bytes(self, value) -> bytes:
+        if type(value) is str:  # what get_prep_value would return as it is: spare its calls per value
+            self._check_length(value)
+            return value.encode("utf-8")
+        return EncryptedMixin.plaintext_bytes(self, value)
+
     def encode(self, value) -> bytes:
         return value.encode("utf-8")
 
@@ -626,6 +636,7 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
+    plaintext_bytes = EncryptedCharField.plaintext_bytes
     encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
 
 
@@ -678,8 +689,12 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
     def get_prep_value(self, value):
         return value
 
+    @functools.cached_property
+    def _canonical(self) -> json.JSONEncoder:  # json.dumps with these options builds one per call
+        return (self.encoder or json.JSONEncoder)(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
     def encode(self, value) -> bytes:
-        return json.dumps(value, cls=self.encoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self._canonical.encode(value).encode("utf-8")
 
     def decode(self, data: bytes):
         return json.loads(data.decode("utf-8"), cls=self.decoder)
@@ -692,6 +707,7 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
 
 class EncryptedEmailField(EncryptedMixin, models.EmailField):
     """Stored as typed (UTF-8); Django's EmailField validation applies to the plaintext."""
+    plaintext_bytes = EncryptedCharField.plaintext_bytes
     encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
 
 
