@@ -392,14 +392,10 @@ class EncryptedMixin:
 
     def plaintext_bytes(self, value) -> bytes:
         value = self.get_prep_value(value)
-        if isinstance(value, str):
-            self._check_length(value)
-        return self.encode(value)
-
-    def _check_length(self, value: str) -> None:
         max_length = getattr(self, "max_length", None)
-        if max_length is not None and len(value) > max_length:
+        if max_length is not None and isinstance(value, str) and len(value) > max_length:
             raise DataError(f"value too long for {self.model._meta.label}.{self.name} (max_length {max_length})")
+        return self.encode(value)
 
     def search_values(self, value) -> list:
         """The stored forms ``value`` may have: its deterministic envelope under every version."""
@@ -619,12 +615,6 @@ def _atomic_saves(cls) -> None:
 
 # ---------------------------------------------------------------- the fields
 class EncryptedCharField(EncryptedMixin, models.CharField):
-    def plaintext_bytes(self, value) -> bytes:
-        if type(value) is str:  # what get_prep_value would return as it is: spare its calls per value
-            self._check_length(value)
-            return value.encode("utf-8")
-        return EncryptedMixin.plaintext_bytes(self, value)
-
     def encode(self, value) -> bytes:
         return value.encode("utf-8")
 
@@ -636,7 +626,6 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
-    plaintext_bytes = EncryptedCharField.plaintext_bytes
     encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
 
 
@@ -707,7 +696,6 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
 
 class EncryptedEmailField(EncryptedMixin, models.EmailField):
     """Stored as typed (UTF-8); Django's EmailField validation applies to the plaintext."""
-    plaintext_bytes = EncryptedCharField.plaintext_bytes
     encode, decode, decode_many = EncryptedCharField.encode, EncryptedCharField.decode, EncryptedCharField.decode_many
 
 
