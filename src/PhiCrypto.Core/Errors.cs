@@ -90,7 +90,7 @@ public static class ErrorText
 
     /// <summary>"Arg_ParamName_Name", "ArgumentNull_Generic", "ArgumentOutOfRange_Generic_MustBeNonNegative, count, -1":
     /// a resource name (no space before its first comma) in place of a sentence.</summary>
-    public static bool IsResourceKey(string text)
+    private static bool IsResourceKey(string text)
     {
         var head = text.Split(',')[0].Trim();
         return head.Length > 0 && !head.Contains(' ') && head.Contains('_') && char.IsUpper(head[0]);

@@ -16,7 +16,7 @@ public sealed class S3SignerTests
     {
         // docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html, "GET Bucket Lifecycle".
         using var request = new HttpRequestMessage(HttpMethod.Get, "https://examplebucket.s3.amazonaws.com/?lifecycle");
-        new S3Signer("us-east-1", Example).Sign(request, default, new DateTime(2013, 5, 24, 0, 0, 0, DateTimeKind.Utc));
+        new S3Signer("us-east-1", Example).Sign(request, S3Signer.EmptyHash, new DateTime(2013, 5, 24, 0, 0, 0, DateTimeKind.Utc));
         Assert.Equal("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
             + "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543",
             request.Headers.GetValues("Authorization").Single());

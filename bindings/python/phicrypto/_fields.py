@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from ._cdef import (PHI_ERR_AUTHENTICATION, PHI_ERR_BUFFER_TOO_SMALL, PHI_ERR_KEY_NOT_FOUND, PHI_FIELD_DETERMINISTIC, PHI_FIELD_MAX_HEADER,
                     PHI_FIELD_RANDOMIZED)
-from ._errors import error_for, raise_for
+from ._errors import FormatError, error_for, raise_for
 from ._ffi import ffi, lib
 from ._util import Buffer, as_buffer
 
@@ -129,6 +129,15 @@ def decrypt_one(source: Any, envelope: object, ad: Value | None) -> bytes:
         _wipe(out, n)  # no plaintext left in the scratch buffer, on success or failure
 
 
+def text_of(plaintext: bytes) -> str:
+    """A plaintext as UTF-8 text, or FormatError that holds none of it (a UnicodeDecodeError carries
+    the whole plaintext in its args and ``object``)."""
+    try:
+        return plaintext.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError("the plaintext is not UTF-8 text") from None
+
+
 def _pack(values: Iterable[object], convert: Any) -> tuple[int, Sequence[int], bytes, list[int]]:
     """(number of values, positions of the non-None ones, their bytes joined, their lengths). Values
     that are already bytes-like (bytes, a database driver's memoryviews) are joined as they are,
@@ -215,7 +224,7 @@ def decrypt_many(source: Any, ciphertexts: Iterable[Buffer | None], ad: Value | 
             if status[j]:
                 result[positions[j]] = error_for(status[j], _ITEM_ERRORS.get(status[j], "malformed envelope"))
     if text:
-        result = [r.decode("utf-8") if type(r) is bytes else r for r in result]
+        result = [text_of(r) if type(r) is bytes else r for r in result]
     return result
 
 
@@ -326,7 +335,7 @@ def decrypt_field(ciphertext: Buffer | None, key: Key | KeySource, ad: Buffer | 
     if ciphertext is None:
         return None
     plaintext = decrypt_one(_source(key, purpose), ciphertext, ad)
-    return plaintext.decode("utf-8") if text else plaintext
+    return text_of(plaintext) if text else plaintext
 
 
 def encrypt_fields(values: Iterable[Value | None], key: Key | KeySource, deterministic: bool = False, ad: Buffer | str | None = None,

@@ -106,7 +106,7 @@ class KeySource:
         if ciphertext is None:
             return None
         plaintext = _fields.decrypt_one(self.handle, ciphertext, ad)
-        return plaintext.decode("utf-8") if text else plaintext
+        return _fields.text_of(plaintext) if text else plaintext
 
     def encrypt_fields(self, values: Iterable[_fields.Value | None], deterministic: bool = False,
                        ad: Buffer | str | None = None) -> list[bytes | None]:

@@ -109,3 +109,16 @@ def test_field_versions_gives_none_for_a_malformed_header(key: Key, bad: bytes) 
     assert phicrypto.field_versions([]) == []
     with pytest.raises(TypeError):
         phicrypto.field_versions([42])  # type: ignore[list-item]
+
+
+def test_text_that_is_not_utf8_raises_without_the_plaintext(key: Key) -> None:
+    """A UnicodeDecodeError would carry the plaintext (and a batch's every plaintext) in its args."""
+    secret = b"\xffsecret-diagnosis"
+    one = phicrypto.encrypt_field(secret, key)
+    for call in (lambda: phicrypto.decrypt_field(one, key, text=True),
+                 lambda: phicrypto.decrypt_fields([phicrypto.encrypt_field(b"fine", key), one], key, text=True)):
+        with pytest.raises(phicrypto.FormatError) as caught:
+            call()
+        error = caught.value
+        assert "UTF-8" in str(error) and error.__cause__ is None and error.__suppress_context__
+        assert b"secret" not in repr(error.args).encode() and "secret" not in str(error)

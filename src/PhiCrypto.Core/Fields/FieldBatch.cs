@@ -21,6 +21,7 @@ public static class FieldBatch
     public static void ReadVersions(ReadOnlySpan<byte> envelopes, ReadOnlySpan<int> lengths, Span<uint> versions)
     {
         if (versions.Length != lengths.Length) throw new ArgumentException("one version per envelope", nameof(versions));
+        CheckPacked(envelopes.Length, lengths, "envelope");
         int offset = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
@@ -49,13 +50,7 @@ public static class FieldBatch
         ArgumentNullException.ThrowIfNull(key);
         FieldEnvelope.CheckPurpose(purpose);
         if (envelopeLengths.Length != lengths.Length) throw new ArgumentException("one envelope length per value", nameof(envelopeLengths));
-        long packed = 0;
-        foreach (int length in lengths)
-        {
-            if (length < 0) throw new ArgumentOutOfRangeException(nameof(lengths), "negative value length");
-            packed += length;
-        }
-        if (packed != values.Length) throw new ArgumentException("value lengths do not add up to the packed buffer", nameof(lengths));
+        CheckPacked(values.Length, lengths, "value");
         if (GetEnvelopesLength(mode, key.Version, lengths) != envelopes.Length) throw new ArgumentException("envelope buffer must be exactly GetEnvelopesLength bytes", nameof(envelopes));
         if (mode is not (FieldMode.Randomized or FieldMode.Deterministic)) throw new ArgumentOutOfRangeException(nameof(mode));
 
@@ -112,10 +107,10 @@ public static class FieldBatch
     /// </summary>
     public static long GetPlaintextsLength(ReadOnlySpan<byte> envelopes, ReadOnlySpan<int> lengths, Span<int> plaintextLengths, Span<PhiStatus> statuses)
     {
+        CheckPacked(envelopes.Length, lengths, "envelope");
         long offset = 0, total = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
-            if (lengths[i] < 0 || offset + lengths[i] > envelopes.Length) throw new ArgumentException("envelope lengths exceed the packed buffer", nameof(lengths));
             var envelope = envelopes.Slice((int)offset, lengths[i]);
             offset += lengths[i];
             try
@@ -130,8 +125,19 @@ public static class FieldBatch
             }
             total += plaintextLengths[i];
         }
-        if (offset != envelopes.Length) throw new ArgumentException("envelope lengths do not add up to the packed buffer", nameof(lengths));
         return total;
+    }
+
+    // Every length of a packed batch is checked before any item is read or any output written.
+    private static void CheckPacked(int packedLength, ReadOnlySpan<int> lengths, string item)
+    {
+        long sum = 0;
+        foreach (int length in lengths)
+        {
+            if (length < 0) throw new ArgumentOutOfRangeException(nameof(lengths), $"negative {item} length");
+            sum += length;
+        }
+        if (sum != packedLength) throw new ArgumentException($"{item} lengths do not add up to the packed buffer", nameof(lengths));
     }
 
     // ---- the loop: raw pointers so that parallel workers can share the caller's pinned spans

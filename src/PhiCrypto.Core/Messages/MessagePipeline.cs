@@ -17,6 +17,7 @@ public static class MessagePipeline
     public static long Encrypt(Stream input, Stream output, MessageEncryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
     {
         pipeline ??= new PipelineOptions();
+        pipeline.Validate();  // before the header is written
         using var encryptor = MessageEncryptor.Create(options);
         Write(output, encryptor.Header, encryptor);
         int frames = pipeline.FramesPerBlock(encryptor.FrameLength);
@@ -41,9 +42,11 @@ public static class MessagePipeline
     /// <summary>As above, writing to the stream <paramref name="outputFor"/> picks once the authenticated header is read.</summary>
     public static MessageHeader Decrypt(Stream input, Func<MessageHeader, Stream> outputFor, MessageDecryptOptions options, PipelineOptions? pipeline = null, IProgress<long>? progress = null)
     {
-        if (!options.VerifySignatureFirst) return DecryptCore(input, outputFor, options, pipeline ?? new PipelineOptions(), progress);
+        pipeline ??= new PipelineOptions();
+        pipeline.Validate();  // before any output is opened
+        if (!options.VerifySignatureFirst) return DecryptCore(input, outputFor, options, pipeline, progress);
         var verified = MessageSpool.VerifiedFirst(input, options);
-        try { return DecryptCore(verified, outputFor, options, pipeline ?? new PipelineOptions(), progress); }
+        try { return DecryptCore(verified, outputFor, options, pipeline, progress); }
         finally { if (!ReferenceEquals(verified, input)) verified.Dispose(); }
     }
 

@@ -17,9 +17,13 @@ public sealed class PipelineOptions
     /// <summary>Least plaintext per block (whole frames): one read, one hand-off to a worker and one write each.</summary>
     public int BlockBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>Largest BlockBytes: a block's buffers are sized in ints, frame overheads included.</summary>
+    public const int MaxBlockBytes = 256 * 1024 * 1024;
+
     internal void Validate()
     {
         if (Workers < 1 || QueueDepth < 1 || MemoryBudget < 1 || BlockBytes < 1) throw new ArgumentException("pipeline sizes must be positive");
+        if (BlockBytes > MaxBlockBytes) throw new ArgumentException($"pipeline block size is at most {MaxBlockBytes} bytes");
     }
 
     /// <summary>Frames of <paramref name="readBytes"/> each (plaintext to encrypt, or serialized frames to decrypt,

@@ -167,6 +167,16 @@ public class FieldEnvelopeTests : IDisposable
         FieldBatch.ReadVersions(headers.ToArray(), lengths.ToArray(), read);
         Assert.Equal([.. versions, 0, 0, 0, 0, 0], read);
         Assert.Throws<ArgumentException>(() => FieldBatch.ReadVersions(headers.ToArray(), lengths.ToArray(), new uint[1]));
+
+        // Lengths that overrun, fall short of or go negative in the packed buffer: refused before any version is written.
+        int[] ls = lengths.ToArray();
+        int[][] badCases = [[.. ls[..^2], ls[^2] + 1, ls[^1]], [.. ls[..^1], ls[^1] + 1], [.. ls[..^1], ls[^1] - 1], [-1, .. ls[1..]]];
+        foreach (var badLengths in badCases)
+        {
+            var untouched = Enumerable.Repeat(7u, ls.Length).ToArray();
+            Assert.ThrowsAny<ArgumentException>(() => FieldBatch.ReadVersions(headers.ToArray(), badLengths, untouched));
+            Assert.All(untouched, v => Assert.Equal(7u, v));
+        }
     }
 
     [Fact]

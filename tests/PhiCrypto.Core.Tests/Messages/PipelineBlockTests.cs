@@ -67,4 +67,19 @@ public class PipelineBlockTests
         for (int frames = 0; frames <= 5; frames++)   // at frame boundaries: no final frame
             Assert.Contains("truncated", Assert.Throws<MalformedDataException>(() => DecryptPipelined(message[..(header + frames * (F + 32))], ThreeFrames)).Message);
     }
+
+    [Fact]
+    public void Bad_pipeline_sizes_are_refused_before_anything_is_written_or_opened()
+    {
+        foreach (var bad in new PipelineOptions[] { new() { Workers = 0 }, new() { BlockBytes = PipelineOptions.MaxBlockBytes + 1 } })
+        {
+            using var sink = new MemoryStream();
+            Assert.Throws<ArgumentException>(() => MessagePipeline.Encrypt(new MemoryStream(new byte[10]), sink, EncryptOptions(F), bad));
+            Assert.Equal(0, sink.Length);   // no header of a message that was never going to be finished
+            bool opened = false;
+            Assert.Throws<ArgumentException>(() => MessagePipeline.Decrypt(new MemoryStream(Encrypt(new byte[10], F)),
+                _ => { opened = true; return new MemoryStream(); }, DecryptOptions(), bad));
+            Assert.False(opened);
+        }
+    }
 }

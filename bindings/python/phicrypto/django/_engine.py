@@ -33,7 +33,7 @@ from phicrypto import AuthenticationError, FormatError, KeyNotFoundError, PhiCry
 NATIVE = True  # every key operation, encryption and decryption below is a native call
 
 RANDOMIZED, DETERMINISTIC = 0, 1
-MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md; PHI_FIELD_MAX_HEADER)
+MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md; PHI_FIELD_MAX_HEADER): what SQL scans fetch
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
 
 

@@ -225,6 +225,7 @@ class DatabaseSink(Sink):
         csv.writer(buf).writerows(
             (datetime.fromtimestamp(at, timezone.utc).isoformat(), who, action, label, field, _text_array(pks),
              "{" + ",".join(map(str, versions)) + "}") for at, who, action, label, field, pks, versions in batches)
+        size = buf.tell() + 1  # one chunk: few GIL handovers
         buf.seek(0)
         with self._write_lock:
             if self._conn is None or self._conn.closed:
@@ -232,7 +233,7 @@ class DatabaseSink(Sink):
                 self._conn = psycopg2.connect(conf.store_url())
             with self._conn, self._conn.cursor() as cur:
                 cur.copy_expert("COPY phicrypto_access_event (at, actor, action, model, field, object_pks, key_versions) "
-                                "FROM STDIN WITH (FORMAT csv)", buf, size=len(buf.getvalue()) + 1)  # one chunk: few GIL handovers
+                                "FROM STDIN WITH (FORMAT csv)", buf, size=size)
 
     def close(self) -> None:
         with self._cond:

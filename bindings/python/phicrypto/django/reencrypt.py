@@ -68,7 +68,7 @@ def version_counts(model, field, using: str) -> dict[int, int]:
     qn = connection.ops.quote_name
     head = _header_sql(field, qn(field.column))
     sql = (f"SELECT h, count(*) FROM (SELECT CASE WHEN get_byte(p, 0) & 31 <> 0 THEN substring(p from 1 for 1) ELSE p END AS h "
-           f"FROM (SELECT substring({head} from 1 for 6) AS p FROM {qn(model._meta.db_table)} "
+           f"FROM (SELECT substring({head} from 1 for {_engine.MAX_HEADER}) AS p FROM {qn(model._meta.db_table)} "
            f"WHERE {qn(field.column)} IS NOT NULL) r) s GROUP BY h")
     counts: dict[int, int] = {}
     with connection.cursor() as cur:

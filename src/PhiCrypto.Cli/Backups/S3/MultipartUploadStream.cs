@@ -35,11 +35,12 @@ internal sealed class MultipartUploadStream(S3Client client, string bucket, stri
         _slots.Wait();
         var body = _buffer.AsMemory(0, _filled);
         int number = ++_number;
-        _uploads.Add(Task.Run(() =>
+        var upload = Task.Run(() =>
         {
             try { return (number, client.UploadPart(bucket, key, uploadId, number, body)); }
             finally { _slots.Release(); }
-        }));
+        });
+        lock (_uploads) _uploads.Add(upload);
         _buffer = new byte[PartSize];   // the old buffer belongs to the upload until it ends
         _filled = 0;
     }
@@ -57,6 +58,17 @@ internal sealed class MultipartUploadStream(S3Client client, string bucket, stri
         try { await Task.WhenAll(_uploads).ConfigureAwait(false); }
         catch (Exception) { throw _uploads.First(t => t.IsFaulted).Exception!.InnerException!; }
         return [.. _uploads.Select(t => t.Result)];
+    }
+
+    /// <summary>For the store's abort: no part starts any more and those in flight end first, since a part
+    /// that lands after AbortMultipartUpload keeps its storage until the upload is aborted again.</summary>
+    public void Cancel()
+    {
+        _done = true;
+        Task[] inFlight;
+        lock (_uploads) inFlight = [.. _uploads];
+        try { Task.WaitAll(inFlight); }
+        catch (AggregateException) { }   // the failure that led to the abort is reported by the backup
     }
 
     protected override void Dispose(bool disposing)

@@ -96,13 +96,17 @@ internal sealed class S3Client : IDisposable
     /// <summary>Sends until a response passes <paramref name="read"/> or the attempts are used up.</summary>
     private T Send<T>(S3Request request, Func<HttpResponseMessage, T> read)
     {
+        // The body's digests are the same for every attempt: hashed once.
+        var digests = request.Body is { } body
+            ? new BodyDigests(MD5.HashData(body.Span), S3Signer.PayloadHash(body.Span))
+            : new BodyDigests(null, S3Signer.EmptyHash);
         for (int attempt = 1; ; attempt++)
         {
             Exception failure;
             HttpResponseMessage? response = null;
             try
             {
-                response = SendOnce(request);
+                response = SendOnce(request, digests);
                 if (!response.IsSuccessStatusCode && !(request.AllowNotFound && response.StatusCode == HttpStatusCode.NotFound))
                     throw new S3ResponseException(response.StatusCode, ErrorCode(response));
                 var result = read(response);
@@ -120,7 +124,9 @@ internal sealed class S3Client : IDisposable
         }
     }
 
-    private HttpResponseMessage SendOnce(S3Request r)
+    private sealed record BodyDigests(byte[]? Md5, string Sha256Hex);
+
+    private HttpResponseMessage SendOnce(S3Request r, BodyDigests digests)
     {
         var path = "/" + Escape(r.Bucket) + "/" + string.Join('/', r.Key.Split('/').Select(Escape));
         using var message = new HttpRequestMessage(r.Method, new Uri(_endpoint, path + (r.Query.Length > 0 ? "?" + r.Query : "")));
@@ -129,9 +135,9 @@ internal sealed class S3Client : IDisposable
         {
             message.Content = new ReadOnlyMemoryContent(body);
             // Integrity of every body on the wire; S3 also requires it for uploads under Object Lock.
-            message.Content.Headers.ContentMD5 = MD5.HashData(body.Span);
+            message.Content.Headers.ContentMD5 = digests.Md5;
         }
-        _signer.Sign(message, r.Body is { } b ? b.Span : default, DateTime.UtcNow);
+        _signer.Sign(message, digests.Sha256Hex, DateTime.UtcNow);
         return _http.Send(message, r.StreamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead);
     }
 

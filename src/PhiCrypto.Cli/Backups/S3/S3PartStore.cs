@@ -1,6 +1,6 @@
 // Backup parts as S3 objects, each a multipart upload (MultipartUploadStream). The manifest object is
 // put last, after every part completed. Abort aborts unfinished uploads and deletes completed part
-// objects, so a failed backup leaves no object and no multipart upload behind (under Object Lock a
+// objects (after the parts in flight end), so a failed backup leaves no object and no multipart upload behind (under Object Lock a
 // completed part's locked version stays until its date, hidden behind a delete marker: S3 allows no less).
 using System.Collections.Concurrent;
 
@@ -10,6 +10,7 @@ internal sealed class S3PartStore(S3Client client, string bucket, string prefix,
 {
     private readonly ConcurrentQueue<string> _completed = new();
     private readonly ConcurrentDictionary<string, string> _pending = new();   // key -> upload id
+    private readonly ConcurrentDictionary<string, MultipartUploadStream> _open = new();
 
     private string Key(string name) => prefix.Length == 0 ? name : prefix + "/" + name;
     public override string Location => $"s3://{bucket}/{prefix}";
@@ -22,12 +23,15 @@ internal sealed class S3PartStore(S3Client client, string bucket, string prefix,
         var key = Key(name);
         var uploadId = client.CreateMultipartUpload(bucket, key, options);
         _pending[key] = uploadId;
-        return new MultipartUploadStream(client, bucket, key, uploadId, () =>
+        var stream = new MultipartUploadStream(client, bucket, key, uploadId, () =>
         {
             _pending.TryRemove(key, out _);
+            _open.TryRemove(key, out _);
             _completed.Enqueue(key);
             CheckRetention(key);
         });
+        _open[key] = stream;
+        return stream;
     }
 
     /// <summary>Some stores (Swift's s3api among them) accept Object Lock headers and ignore them: a backup
@@ -53,6 +57,7 @@ internal sealed class S3PartStore(S3Client client, string bucket, string prefix,
 
     public override void Abort()
     {
+        foreach (var stream in _open.Values) stream.Cancel();   // no part still arriving after the abort
         foreach (var (key, id) in _pending) Try(() => client.AbortMultipartUpload(bucket, key, id));
         foreach (var key in _completed) Try(() => client.DeleteObject(bucket, key));
     }

@@ -15,13 +15,17 @@ internal sealed class S3Signer(string region, S3Credentials credentials)
 {
     public static readonly string EmptyHash = Convert.ToHexStringLower(SHA256.HashData([]));
 
+    private DayKey? _dayKey;  // the HMAC chain's result changes once a day: not derived per request
+
+    /// <summary>The hex SHA-256 of a request body, as x-amz-content-sha256 carries it (once per body, not per attempt).</summary>
+    public static string PayloadHash(ReadOnlySpan<byte> body) => body.IsEmpty ? EmptyHash : Convert.ToHexStringLower(SHA256.HashData(body));
+
     /// <summary>Adds x-amz-date, x-amz-content-sha256, the session token and Authorization to a request
     /// whose other headers are final.</summary>
-    public void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, DateTime now)
+    public void Sign(HttpRequestMessage request, string payloadHash, DateTime now)
     {
         var uri = request.RequestUri!;
         string amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture), day = amzDate[..8];
-        string payloadHash = body.IsEmpty ? EmptyHash : Convert.ToHexStringLower(SHA256.HashData(body));
         string host = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
         request.Headers.Host = host;
         request.Headers.Add("x-amz-date", amzDate);
@@ -52,10 +56,14 @@ internal sealed class S3Signer(string region, S3Credentials credentials)
 
     private byte[] SigningKey(string day)
     {
+        if (_dayKey is { } cached && cached.Day == day) return cached.Key;
         byte[] key = Encoding.UTF8.GetBytes("AWS4" + credentials.SecretKey);
         foreach (var part in new[] { day, region, "s3", "aws4_request" }) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        _dayKey = new DayKey(day, key);  // one reference write: threads see the old or the new pair, never a mix
         return key;
     }
+
+    private sealed record DayKey(string Day, byte[] Key);
 
     /// <summary>The query's name=value pairs sorted; a bare name gets "=". The client escapes values already.</summary>
     private static string CanonicalQuery(string query) => query.Length == 0 ? "" :
