@@ -11,11 +11,33 @@ import threading
 import time
 from typing import Sequence
 
+from django.db import connections
+
 from . import _engine, conf
 from ._engine import KeyNotFoundError, read_header
 
 _lock = threading.Lock()
 _shared: "SharedKeyring | None" = None
+
+# How old a confirmed "one version" answer may be when a unique field is written. A bulk_create's
+# rows share one confirmation; a rotation committed meanwhile races the write as any concurrent
+# rotation would (docs/django.md, Uniqueness).
+UNIQUE_RECHECK = 0.1
+
+_NOT_DECRYPTING = ("pre-active", "destroyed")  # as Engine counts; a state it does not know counts as decrypting
+
+
+def _store_decrypting_versions(purpose: str) -> int | None:
+    """How many versions of ``purpose`` can decrypt, read from the store's plain columns (one small
+    query), or None for a store named by URL (the caller reloads). A forged count can only make the
+    writer reload and check more, never less: the reload reads authenticated records."""
+    alias = conf.store_alias()
+    if alias is None:
+        return None
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM public.phicrypto_key_records WHERE purpose = %s AND state NOT IN %s",
+                       [purpose, _NOT_DECRYPTING])
+        return cursor.fetchone()[0]
 
 
 class SharedKeyring:
@@ -25,6 +47,7 @@ class SharedKeyring:
         self.engine, self.ttl, self.create_on_first_use = engine, ttl, create_on_first_use
         self._loaded_at = self.clock()
         self._reload_lock = threading.Lock()
+        self._single_checked: dict[str, float] = {}  # purpose -> when the store confirmed one version
 
     # ---- freshness
     def reload(self) -> None:
@@ -83,8 +106,19 @@ class SharedKeyring:
 
     def search_is_single(self, purpose: str) -> bool:
         """True when a value has at most one deterministic envelope (one version can decrypt), so
-        that the column's unique index alone sees every duplicate."""
+        that the column's unique index alone sees every duplicate. A copy that says "one version"
+        may be up to CACHE_TTL old while another process has rotated and written under version 2:
+        that answer is confirmed with the store, at most every UNIQUE_RECHECK seconds per purpose."""
         self._fresh()
+        if self.engine.decrypting_versions(purpose) >= 2:
+            return False
+        now = self.clock()
+        if now - self._single_checked.get(purpose, -UNIQUE_RECHECK) < UNIQUE_RECHECK:
+            return True
+        stored = _store_decrypting_versions(purpose)
+        if stored is None or stored >= 2:
+            self.reload()
+        self._single_checked[purpose] = now
         return self.engine.decrypting_versions(purpose) < 2
 
     def search(self, purpose: str, plaintext: bytes) -> list[bytes]:

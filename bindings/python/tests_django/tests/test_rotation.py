@@ -1,6 +1,7 @@
 """Rotation, lookups across versions, uniqueness across versions, online re-encryption."""
 import random
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -76,6 +77,33 @@ def test_unique_check_serialises_concurrent_writers():
         t.join()
     assert sorted(results) == ["duplicate"] * 3 + ["ok"]
     assert Patient.objects.filter(ssn="555-55-5555").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unique_holds_when_another_process_rotated_within_the_cache_ttl():
+    """A process whose keyring copy is fresh (within CACHE_TTL) still believes one version: another
+    process rotated and wrote the value under version 2. The write under version 1 must be refused;
+    the envelopes differ, so the database's unique index alone does not see the duplicate."""
+    from phicrypto.django import _engine, conf, keyring
+    make(ssn="000-00-0000")
+    ring = get_keyring()
+    ring.reload()  # this process: one version of clinic.Patient.ssn, its copy fresh for CACHE_TTL
+    other = _engine.Engine(conf.store_url(), _engine.KekSource(conf.get("KEK")))  # another process
+    try:
+        assert other.rotate("clinic.Patient.ssn") == 2
+        envelope = other.encrypt("clinic.Patient.ssn", b"777-77-7777", True)
+    finally:
+        other.close()
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO clinic_patient (name, ssn, mrn, ward) VALUES ('other', %s, %s, 'general')",
+                    [envelope, get_keyring().encrypt("clinic.Patient.mrn", b"M2", True)])
+    assert ring.engine.decrypting_versions("clinic.Patient.ssn") == 1  # the copy has not seen the rotation
+    time.sleep(keyring.UNIQUE_RECHECK)  # the first make()'s confirmation is that old at most
+    with pytest.raises(IntegrityError, match="another key version"):
+        make(ssn="777-77-7777", mrn="M3")
+    with pytest.raises(IntegrityError, match="another key version"):
+        Patient.objects.bulk_create([Patient(name="b", ssn="777-77-7777", mrn="M4")])
+    assert Patient.objects.filter(ssn="777-77-7777").count() == 1
 
 
 def _all_current(pks):
