@@ -65,6 +65,11 @@ public sealed class BackupServices : IDisposable
         return (lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries), lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>Stores one small object (what anyone with write access to the bucket can do).</summary>
+    public void S3Put(string bucket, string key, string text) =>
+        Sh("/usr/bin/python3", "-c \"import boto3,os; boto3.client('s3', endpoint_url=os.environ['S3_ENDPOINT_URL'], region_name='us-east-1')"
+            + $".put_object(Bucket='{bucket}', Key='{key}', Body=b'{text}')\"", env: S3Env);
+
     private void CreateBucket(string bucket) =>
         Sh("/usr/bin/python3", "-c \"import boto3,os; boto3.client('s3', endpoint_url=os.environ['S3_ENDPOINT_URL'], region_name='us-east-1')"
             + $".create_bucket(Bucket='{bucket}')\"", env: S3Env);

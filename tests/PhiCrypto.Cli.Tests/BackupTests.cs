@@ -152,6 +152,21 @@ public sealed class BackupTests(BackupServices services) : IDisposable
     }
 
     [Fact]
+    public void Jobs_on_a_one_stream_backup_is_refused_before_anything_runs()
+    {
+        var file = Path.Combine(_dir, "one.phi");
+        AssertOk(Run($"backup --pg \"{services.ConnInfo("clinic")}\" -o {file} --recovery-key {Pub}"));
+        var db = services.NewDatabase();
+        foreach (var command in new[] { $"restore {file} --jobs 2 --pg \"{services.ConnInfo(db)}\" {Dr}", $"verify {file} --jobs 2 {Dr}" })
+        {
+            var r = RunWithoutKeyring(command);
+            Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
+            Assert.Contains("this backup is one stream, restored with one job: drop --jobs", r.Stderr);
+        }
+        Assert.Equal("0", services.Psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
+    [Fact]
     public void S3_backup_in_parts_restores()
     {
         var target = "s3://backups/nightly/" + Guid.NewGuid().ToString("N")[..8];

@@ -122,6 +122,28 @@ public sealed class S3BackupTests(BackupServices services)
         AssertNothingLeft(prefix);
     }
 
+    [Fact]
+    public void A_jobs_backup_needs_a_prefix_of_its_own_and_restore_refuses_an_object_added_beside_its_files()
+    {
+        var prefix = NewPrefix();
+        services.S3Put("backups", prefix + "/notes.txt", "x");
+        AssertReadableFailure(Run($"{Dump} --jobs 2 -o s3://backups/{prefix}"), 2, "is not empty: a --jobs backup needs a folder of its own");
+        Assert.Equal([prefix + "/notes.txt"], services.S3Leftovers("backups", prefix).Objects);
+
+        var target = $"s3://backups/{prefix}/nightly";
+        var backup = Run($"{Dump} --jobs 2 -o {target}");
+        Assert.True(backup.ExitCode == 0, $"exit {backup.ExitCode}: {backup.Stderr}");
+        AssertReadableFailure(Run($"{Dump} --jobs 2 -o {target}"), 2, "manifest.json exists: refusing to overwrite a backup");
+
+        // The storage attacker adds an object under the backup's prefix: refused before pg_restore starts, as in a folder.
+        services.S3Put("backups", prefix + "/nightly/9999.dat.phi", "x");
+        var db = services.NewDatabase();
+        var restore = Phicrypt.Run($"restore {target} --jobs 2 --pg \"{services.ConnInfo(db)}\" --recovery-key {Kit.RecoveryPrivate} --verify-key {Kit.VerificationKey}", services.S3Env);
+        AssertReadableFailure(restore, restore.ExitCode, "9999.dat.phi, which its signed manifest does not list");
+        Assert.NotEqual(0, restore.ExitCode);
+        Assert.Equal("0", services.Psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
     [Theory]
     [InlineData("--s3-sse aws:kms:other", "--s3-sse is 'aws:kms:other'")]
     [InlineData("--s3-sse AES256 --s3-sse-kms-key-id k", "--s3-sse-kms-key-id needs --s3-sse aws:kms")]

@@ -98,4 +98,7 @@ internal sealed class ChildProcess : IDisposable
 }
 
 /// <summary>A backup, restore or verify that did not complete: one line for the operator.</summary>
-internal sealed class BackupFailedException(string message) : PhiCryptoException(PhiStatus.IoError, message);
+internal class BackupFailedException(string message) : PhiCryptoException(PhiStatus.IoError, message);
+
+/// <summary>A stored part that is missing, truncated, longer or corrupted: the message names the part.</summary>
+internal sealed class BackupPartException(string part, string problem) : BackupFailedException($"backup part {part} {problem}");

@@ -1,6 +1,6 @@
 // Restore and verify of a directory-format backup (`backup --jobs N`). Before anything is decrypted:
 // every file the signed manifest lists must be stored with its length, and nothing else may be stored
-// beside them (a folder; an S3 prefix cannot be listed here, so there only the listed files are read).
+// beside them (in the folder, or under the S3 prefix).
 // Each file is then read (SHA-256 checked against the manifest), its message header and whole message
 // checked against the signed digests, its encryption context against the manifest's plus its own name,
 // and decrypted and decompressed, N files at a time: into a ScratchDirectory for restore, into a counter
@@ -76,7 +76,7 @@ internal static class DirectoryRestore
             if (file.Name == "toc.dat" && !sink.StartsWithCustomMagic) throw new BackupFailedException("toc.dat is not a pg_dump archive header");
             return sink.Bytes;
         }
-        catch (PhiCryptoException e) when (!e.Message.StartsWith("backup part", StringComparison.Ordinal))
+        catch (PhiCryptoException e) when (e is not BackupPartException)   // that one names its part already
         {
             // Name the file, so the operator knows which copy to fetch again.
             throw new PhiCryptoException(e.Status, $"backup file {file.Part}: {e.Message}");

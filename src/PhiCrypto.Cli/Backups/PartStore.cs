@@ -44,7 +44,9 @@ internal abstract class PartStore : IDisposable
             int slash = rest.IndexOf('/');
             string bucket = slash < 0 ? rest : rest[..slash], prefix = slash < 0 ? "" : rest[(slash + 1)..].Trim('/');
             if (bucket.Length == 0) throw new UsageException("s3:// target needs a bucket: s3://bucket/prefix");
-            return new S3PartStore(S3Client.FromEnvironment(), bucket, prefix, s3);
+            var client = S3Client.FromEnvironment();
+            try { return new S3PartStore(client, bucket, prefix, s3, forWriting); }
+            catch { client.Dispose(); throw; }
         }
         if (!s3.IsEmpty) throw new UsageException("--s3-sse, --s3-sse-kms-key-id and --retain-until apply to s3:// targets only");
         if (target.EndsWith('/') || Directory.Exists(target)) return new FilePartStore(target, null, forWriting);

@@ -109,8 +109,8 @@ internal sealed class PartReader : ReadOnlyStream
         foreach (var p in parts)
         {
             long length = store.PartLength(p.Name);
-            if (length < 0) throw new BackupFailedException($"backup part {p.Name} is missing");
-            if (length != p.Bytes) throw new BackupFailedException($"backup part {p.Name} is {length} bytes, the manifest says {p.Bytes}: truncated or replaced");
+            if (length < 0) throw new BackupPartException(p.Name, "is missing");
+            if (length != p.Bytes) throw new BackupPartException(p.Name, $"is {length} bytes, the manifest says {p.Bytes}: truncated or replaced");
         }
     }
 
@@ -133,7 +133,7 @@ internal sealed class PartReader : ReadOnlyStream
                 _inPart += n;
                 if (_inPart < part.Bytes) return n;
             }
-            else if (_inPart < part.Bytes) throw new BackupFailedException($"backup part {part.Name} ended after {_inPart} of {part.Bytes} bytes: truncated");
+            else if (_inPart < part.Bytes) throw new BackupPartException(part.Name, $"ended after {_inPart} of {part.Bytes} bytes: truncated");
             EndPart(part);
             if (n > 0) return n;
         }
@@ -145,10 +145,10 @@ internal sealed class PartReader : ReadOnlyStream
         bool longer = _current!.Read(extra) > 0;
         _current.Dispose();
         _current = null;
-        if (longer) throw new BackupFailedException($"backup part {part.Name} is longer than the manifest says");
+        if (longer) throw new BackupPartException(part.Name, "is longer than the manifest says");
         var actual = _hash.GetHashAndReset();
         if (!CryptographicOperations.FixedTimeEquals(actual, Convert.FromHexString(part.Sha256)))
-            throw new BackupFailedException($"backup part {part.Name} is corrupted: its SHA-256 does not match the manifest");
+            throw new BackupPartException(part.Name, "is corrupted: its SHA-256 does not match the manifest");
     }
 
 

@@ -25,6 +25,7 @@ internal static class RestoreRun
         using var backup = CheckedBackup.Open(args);
         var manifest = backup.Manifest;
         if (manifest.IsDirectory) { DirectoryRestore.Restore(backup, args); return manifest; }
+        RefuseJobs(args);
         string[] command = manifest.DumpFormat == "plain"
             ? ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + args.Pg, "-f", "-"]
             : ["pg_restore", "--exit-on-error", .. args.PgRestoreArgs ?? [], "--dbname=" + args.Pg];
@@ -52,6 +53,7 @@ internal static class RestoreRun
         using var backup = CheckedBackup.Open(args);
         var manifest = backup.Manifest;
         if (manifest.IsDirectory) return (manifest, DirectoryRestore.Verify(backup, args), backup.Origin);
+        RefuseJobs(args);
         var sink = new DumpCheckStream();
         Run(backup, sink, "verifying");
         if (sink.Bytes != manifest.DumpBytes)
@@ -59,6 +61,14 @@ internal static class RestoreRun
         if (manifest.DumpFormat == "custom" && !sink.StartsWithCustomMagic)
             throw new BackupFailedException("the decrypted dump is not a pg_dump custom-format archive");
         return (manifest, sink.Bytes, backup.Origin);
+    }
+
+    /// <summary>A one-stream backup reaches pg_restore through a pipe, which it reads with one job: a
+    /// --jobs that would silently do nothing is refused (before any child process starts).</summary>
+    private static void RefuseJobs(BackupArgs args)
+    {
+        if (args.Jobs > 0)
+            throw new UsageException("--jobs applies to backups made with --jobs (pg_dump's directory format); this backup is one stream, restored with one job: drop --jobs");
     }
 
     /// <summary>Decrypts (and decompresses) the backup into <paramref name="output"/>, which it closes.</summary>

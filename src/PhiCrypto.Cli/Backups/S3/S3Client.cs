@@ -70,6 +70,22 @@ internal sealed class S3Client : IDisposable
         Send(new S3Request(HttpMethod.Head, bucket, key, "", AllowNotFound: true),
             r => r.StatusCode == HttpStatusCode.NotFound ? -1 : r.Content.Headers.ContentLength ?? -1);
 
+    /// <summary>The keys of every object under <paramref name="prefix"/> (ListObjectsV2, page by page).</summary>
+    public List<string> ListObjects(string bucket, string prefix)
+    {
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var query = $"list-type=2&prefix={Escape(prefix)}" + (token is null ? "" : $"&continuation-token={Escape(token)}");
+            var xml = SendForXml(new S3Request(HttpMethod.Get, bucket, "", query));
+            keys.AddRange(xml.Descendants().Where(e => e.Name.LocalName == "Key").Select(e => e.Value));
+            bool truncated = xml.Descendants().Any(e => e.Name.LocalName == "IsTruncated" && e.Value == "true");
+            token = truncated ? Element(xml, "NextContinuationToken") : null;
+        } while (token is not null);
+        return keys;
+    }
+
     /// <summary>The object's Object Lock mode and retain-until date as the store reports them (null when none).</summary>
     public (string? Mode, string? RetainUntil) ObjectLock(string bucket, string key) =>
         Send(new S3Request(HttpMethod.Head, bucket, key, ""),
@@ -128,7 +144,7 @@ internal sealed class S3Client : IDisposable
 
     private HttpResponseMessage SendOnce(S3Request r, BodyDigests digests)
     {
-        var path = "/" + Escape(r.Bucket) + "/" + string.Join('/', r.Key.Split('/').Select(Escape));
+        var path = "/" + Escape(r.Bucket) + (r.Key.Length == 0 ? "" : "/" + string.Join('/', r.Key.Split('/').Select(Escape)));   // no key: a bucket request
         using var message = new HttpRequestMessage(r.Method, new Uri(_endpoint, path + (r.Query.Length > 0 ? "?" + r.Query : "")));
         foreach (var (name, value) in r.Headers ?? []) message.Headers.TryAddWithoutValidation(name, value);
         if (r.Body is { } body)

@@ -6,20 +6,37 @@ using System.Collections.Concurrent;
 
 namespace PhiCrypto.Cli.Backups.S3;
 
-internal sealed class S3PartStore(S3Client client, string bucket, string prefix, S3WriteOptions options) : PartStore
+internal sealed class S3PartStore : PartStore
 {
+    private readonly S3Client client;
+    private readonly string bucket, prefix;
+    private readonly S3WriteOptions options;
     private readonly ConcurrentQueue<string> _completed = new();
     private readonly ConcurrentDictionary<string, string> _pending = new();   // key -> upload id
     private readonly ConcurrentDictionary<string, MultipartUploadStream> _open = new();
+
+    /// <summary>For writing, a prefix that already holds a manifest is refused here, before pg_dump starts
+    /// (and before the parallel part writers of --jobs, which would each have to ask).</summary>
+    public S3PartStore(S3Client client, string bucket, string prefix, S3WriteOptions options, bool forWriting)
+    {
+        (this.client, this.bucket, this.prefix, this.options) = (client, bucket, prefix, options);
+        if (forWriting && client.HeadObject(bucket, Key("manifest.json")) >= 0)
+            throw new UsageException($"{Location}/manifest.json exists: refusing to overwrite a backup; choose another prefix");
+    }
 
     private string Key(string name) => prefix.Length == 0 ? name : prefix + "/" + name;
     public override string Location => $"s3://{bucket}/{prefix}";
     public override string PartName(int index, bool split) => $"part-{index:D5}.phi";
 
+    /// <summary>Every object under the prefix, by its name below it (ListObjectsV2).</summary>
+    public override IReadOnlyCollection<string>? ListParts()
+    {
+        string under = prefix.Length == 0 ? "" : prefix + "/";
+        return client.ListObjects(bucket, under).Select(k => k[under.Length..]).Where(n => n != "manifest.json").ToList();
+    }
+
     public override Stream CreatePart(string name)
     {
-        if (_completed.IsEmpty && _pending.IsEmpty && client.HeadObject(bucket, Key("manifest.json")) >= 0)
-            throw new UsageException($"{Location}/manifest.json exists: refusing to overwrite a backup; choose another prefix");
         var key = Key(name);
         var uploadId = client.CreateMultipartUpload(bucket, key, options);
         _pending[key] = uploadId;
