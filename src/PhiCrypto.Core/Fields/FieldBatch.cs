@@ -113,16 +113,8 @@ public static class FieldBatch
         {
             var envelope = envelopes.Slice((int)offset, lengths[i]);
             offset += lengths[i];
-            try
-            {
-                plaintextLengths[i] = FieldEnvelope.GetPlaintextLength(envelope);
-                statuses[i] = PhiStatus.Ok;
-            }
-            catch (MalformedDataException)
-            {
-                plaintextLengths[i] = 0;
-                statuses[i] = PhiStatus.MalformedData;
-            }
+            bool wellFormed = FieldEnvelope.TryGetPlaintextLength(envelope, out plaintextLengths[i]);
+            statuses[i] = wellFormed ? PhiStatus.Ok : PhiStatus.MalformedData;
             total += plaintextLengths[i];
         }
         return total;

@@ -41,11 +41,22 @@ public static class FieldEnvelope
     /// <summary>The plaintext length an envelope decrypts to; throws <see cref="MalformedDataException"/> when too short.</summary>
     public static int GetPlaintextLength(ReadOnlySpan<byte> envelope)
     {
-        var header = FieldHeader.Read(envelope);
-        int length = envelope.Length - header.HeaderLength - header.BodyOverhead;
-        if (length < 0) throw new MalformedDataException("field envelope too short");
-        if (length > MaxPlaintextLength) throw new MalformedDataException("field envelope longer than the 1 MiB limit");
-        return length;
+        if (TryGetPlaintextLength(envelope, out int length)) return length;
+        var header = FieldHeader.Read(envelope);   // throws for a bad header, saying what is wrong
+        throw new MalformedDataException(envelope.Length < header.HeaderLength + header.BodyOverhead
+            ? "field envelope too short" : "field envelope longer than the 1 MiB limit");
+    }
+
+    /// <summary>Like <see cref="GetPlaintextLength"/>, false for a malformed envelope: a batch meets
+    /// them one per row, and an exception each would make a column of garbage slow to read.</summary>
+    internal static bool TryGetPlaintextLength(ReadOnlySpan<byte> envelope, out int length)
+    {
+        length = 0;
+        if (!FieldHeader.TryRead(envelope, out var header)) return false;
+        int n = envelope.Length - header.HeaderLength - header.BodyOverhead;
+        if (n < 0 || n > MaxPlaintextLength) return false;
+        length = n;
+        return true;
     }
 
     /// <summary>Encrypts one field into <paramref name="envelope"/>, which must be exactly <see cref="GetEnvelopeLength"/> bytes.</summary>

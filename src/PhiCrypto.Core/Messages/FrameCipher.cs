@@ -23,6 +23,9 @@ internal sealed class FrameCipher : IDisposable
     public const int FinalOverhead = 8 + AlgorithmSuite.IvLength + 4 + AlgorithmSuite.TagLength;    // 40
     public const uint EndMarker = 0xFFFFFFFF;
 
+    /// <summary>Bytes a block of <paramref name="frames"/> frames can take, sealed: regular frames, the last of them maybe final.</summary>
+    public static int BlockCapacity(int frameLength, int frames) => frames * (frameLength + RegularOverhead) + (FinalOverhead - RegularOverhead);
+
     private static readonly byte[] RegularLabel = "AWSKMSEncryptionClient Frame"u8.ToArray();
     private static readonly byte[] FinalLabel = "AWSKMSEncryptionClient Final Frame"u8.ToArray();
     private static readonly byte[] SingleLabel = "AWSKMSEncryptionClient Single Block"u8.ToArray();

@@ -153,9 +153,6 @@ internal sealed class MessageDecryptor : IDisposable
         return new FrameInfo(sequence, final, (int)contentLength);
     }
 
-    /// <summary>Bytes a block of <paramref name="frames"/> frames can take: regular frames, the last of them maybe final.</summary>
-    public int BlockCapacity(int frames) => frames * (FrameLength + FrameCipher.RegularOverhead) + (FrameCipher.FinalOverhead - FrameCipher.RegularOverhead);
-
     /// <summary>
     /// Reads up to <paramref name="frames"/>.Length frames into <paramref name="buffer"/> with one large read (no copy
     /// through a stream buffer), parses and checks each and feeds the signature, in message order. Sets each frame's

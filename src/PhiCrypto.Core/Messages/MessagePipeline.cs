@@ -21,7 +21,7 @@ public static class MessagePipeline
         using var encryptor = MessageEncryptor.Create(options);
         Write(output, encryptor.Header, encryptor);
         int frames = pipeline.FramesPerBlock(encryptor.FrameLength);
-        using var run = new PipelineRun(frames, frames * (encryptor.FrameLength + FrameCipher.RegularOverhead) + FrameCipher.FinalOverhead, pipeline);
+        using var run = new PipelineRun(frames, FrameCipher.BlockCapacity(encryptor.FrameLength, frames), pipeline);
         run.Start(() => ProduceForEncrypt(input, encryptor.FrameLength, frames, run), slot => EncryptBlock(encryptor, slot));
         long total = 0;
         run.Consume(slot =>
@@ -63,7 +63,7 @@ public static class MessagePipeline
             return decryptor.Header;
         }
         int frames = pipeline.FramesPerBlock(decryptor.FrameLength + FrameCipher.RegularOverhead);
-        using var run = new PipelineRun(frames, decryptor.BlockCapacity(frames), pipeline);
+        using var run = new PipelineRun(frames, FrameCipher.BlockCapacity(decryptor.FrameLength, frames), pipeline);
         run.Start(() => ProduceForDecrypt(input, decryptor, frames, run), slot => DecryptBlock(decryptor, slot));
         long total = 0;
         run.Consume(slot =>
