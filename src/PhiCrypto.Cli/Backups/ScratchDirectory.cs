@@ -2,6 +2,8 @@
 // under --temp-dir or TMPDIR, removed with everything in it when disposed, whether the run succeeded
 // or not. Backups stage pg_dump's output there before encrypting it; restores the decrypted files
 // before pg_restore reads them. The runbook says to put it on an encrypted local disk.
+using PhiCrypto.Cli.Streaming;
+
 namespace PhiCrypto.Cli.Backups;
 
 internal sealed class ScratchDirectory : IDisposable
@@ -23,9 +25,7 @@ internal sealed class ScratchDirectory : IDisposable
     /// <summary>A new file in the folder, readable by the owner only (it will hold plaintext).</summary>
     public FileStream CreateFile(string name)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 1 << 16 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(System.IO.Path.Combine(Path, name), options);
+        return OwnerOnlyFile.CreateNew(System.IO.Path.Combine(Path, name), 1 << 16);
     }
 
     public void Dispose()

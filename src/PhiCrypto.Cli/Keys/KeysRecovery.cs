@@ -1,6 +1,7 @@
 // `phicrypt keys export | import`: the disaster-recovery bundle (docs/runbooks/disaster-recovery.md).
 using System.Security.Cryptography;
 using PhiCrypto.Cli.Reports;
+using PhiCrypto.Cli.Streaming;
 using PhiCrypto.Keys;
 
 namespace PhiCrypto.Cli;
@@ -90,9 +91,7 @@ internal static class KeysRecovery
         var tmp = $"{full}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var fs = new FileStream(tmp, options)) { fs.Write(bytes); fs.Flush(flushToDisk: true); }
+            using (var fs = OwnerOnlyFile.CreateNew(tmp)) { fs.Write(bytes); fs.Flush(flushToDisk: true); }
             File.Move(tmp, full, overwrite: true);
         }
         catch

@@ -38,9 +38,7 @@ internal sealed class OutputTarget : IDisposable
         if (IsDevice(full)) return new OutputTarget(new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 20), null, null);
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;   // plaintext: owner only
-        var stream = new FileStream(temp, options);
+        var stream = OwnerOnlyFile.CreateNew(temp, 1 << 20);   // plaintext: owner only
         return new OutputTarget(stream, full, temp);
     }
 
