@@ -142,7 +142,7 @@ public sealed class BackupUnitTests
             using var t = SignedMessageStream.Open(new PartReader(store2, m.Parts), m);
             var released = new MemoryStream();
             var buffer = new byte[1000];
-            var e = Assert.Throws<BackupFailedException>(() => { int n; while ((n = t.Read(buffer)) > 0) released.Write(buffer, 0, n); });
+            var e = Assert.Throws<BackupPartException>(() => { int n; while ((n = t.Read(buffer)) > 0) released.Write(buffer, 0, n); });
             Assert.Contains("corrupted", e.Message);
             Assert.True(released.Length < message.Length - 1, "the changed last byte's read was released");
         }
