@@ -63,8 +63,23 @@ def record_many(label: str, field: str, pks: list, versions: list, action: str =
         kept = [(pk, v) for pk, v in zip(pks, versions) if random.random() < rate]
         pks, versions = [pk for pk, _ in kept], [v for _, v in kept]
     if pks:
-        text = list(map(str, pks)) if None not in pks else [None if pk is None else str(pk) for pk in pks]
-        (_sink or _get_sink()).emit_many(time.time(), actor.get(), action, label, field, text, list(versions))
+        (_sink or _get_sink()).emit_many(time.time(), actor.get(), action, label, field, _pk_texts(pks), list(versions))
+
+
+_last_pks: tuple = (None, None)  # (pks, their text): every column of a fetched block passes the same pks tuple
+
+
+def _pk_texts(pks) -> list:
+    """The pks as text, shared (never changed by a sink) by the batches of one block's columns. Only
+    a tuple is remembered: it cannot change between the calls."""
+    global _last_pks
+    seen, text = _last_pks
+    if seen is pks:
+        return text  # type: ignore[return-value]
+    text = list(map(str, pks)) if None not in pks else [None if pk is None else str(pk) for pk in pks]
+    if type(pks) is tuple:
+        _last_pks = (pks, text)
+    return text
 
 
 def as_dict(event: tuple) -> dict:
@@ -157,6 +172,7 @@ class DatabaseSink(Sink):
         self._write_lock = threading.Lock()
         self._writer: threading.Thread | None = None
         self._conn = None
+        self._last_array: tuple = (None, "")  # (pks list, its array literal)
 
     def after_fork_in_child(self) -> None:
         """The parent's buffer, writer and connection are the parent's: start afresh. The inherited
@@ -221,9 +237,15 @@ class DatabaseSink(Sink):
             self._write(batches)
 
     def _write(self, batches: list[tuple]) -> None:
+        def array(pks: list) -> str:  # a block's columns share one pks list (_pk_texts): its literal is built once
+            seen, literal = self._last_array
+            if seen is not pks:
+                literal = _text_array(pks)
+                self._last_array = (pks, literal)
+            return literal
         buf = io.StringIO()
         csv.writer(buf).writerows(
-            (datetime.fromtimestamp(at, timezone.utc).isoformat(), who, action, label, field, _text_array(pks),
+            (datetime.fromtimestamp(at, timezone.utc).isoformat(), who, action, label, field, array(pks),
              "{" + ",".join(map(str, versions)) + "}") for at, who, action, label, field, pks, versions in batches)
         size = buf.tell() + 1  # one chunk: few GIL handovers
         buf.seek(0)

@@ -205,7 +205,7 @@ def _audit(cols, rows, envelopes, c: _Column) -> None:
     if c.pk_pos is None:
         pks = [None] * len(rows)
     elif len(rows) == len(cols[c.pk_pos]):
-        pks = list(cols[c.pk_pos])
+        pks = cols[c.pk_pos]  # the block's pk column: the same object for each of its columns (audit converts it once)
     else:
         pks = list(map(cols[c.pk_pos].__getitem__, rows))
     audit.record_many(c.label, c.field.name, pks, header_versions(envelopes))
