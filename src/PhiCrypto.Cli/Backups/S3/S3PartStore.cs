@@ -8,9 +8,9 @@ namespace PhiCrypto.Cli.Backups.S3;
 
 internal sealed class S3PartStore : PartStore
 {
-    private readonly S3Client client;
-    private readonly string bucket, prefix;
-    private readonly S3WriteOptions options;
+    private readonly S3Client _client;
+    private readonly string _bucket, _prefix;
+    private readonly S3WriteOptions _options;
     private readonly ConcurrentQueue<string> _completed = new();
     private readonly ConcurrentDictionary<string, string> _pending = new();   // key -> upload id
     private readonly ConcurrentDictionary<string, MultipartUploadStream> _open = new();
@@ -19,28 +19,28 @@ internal sealed class S3PartStore : PartStore
     /// (and before the parallel part writers of --jobs, which would each have to ask).</summary>
     public S3PartStore(S3Client client, string bucket, string prefix, S3WriteOptions options, bool forWriting)
     {
-        (this.client, this.bucket, this.prefix, this.options) = (client, bucket, prefix, options);
+        (_client, _bucket, _prefix, _options) = (client, bucket, prefix, options);
         if (forWriting && client.HeadObject(bucket, Key("manifest.json")) >= 0)
             throw new UsageException($"{Location}/manifest.json exists: refusing to overwrite a backup; choose another prefix");
     }
 
-    private string Key(string name) => prefix.Length == 0 ? name : prefix + "/" + name;
-    public override string Location => $"s3://{bucket}/{prefix}";
+    private string Key(string name) => _prefix.Length == 0 ? name : _prefix + "/" + name;
+    public override string Location => $"s3://{_bucket}/{_prefix}";
     public override string PartName(int index, bool split) => $"part-{index:D5}.phi";
 
     /// <summary>Every object under the prefix, by its name below it (ListObjectsV2).</summary>
     public override IReadOnlyCollection<string>? ListParts()
     {
-        string under = prefix.Length == 0 ? "" : prefix + "/";
-        return client.ListObjects(bucket, under).Select(k => k[under.Length..]).Where(n => n != "manifest.json").ToList();
+        string under = _prefix.Length == 0 ? "" : _prefix + "/";
+        return _client.ListObjects(_bucket, under).Select(k => k[under.Length..]).Where(n => n != "manifest.json").ToList();
     }
 
     public override Stream CreatePart(string name)
     {
         var key = Key(name);
-        var uploadId = client.CreateMultipartUpload(bucket, key, options);
+        var uploadId = _client.CreateMultipartUpload(_bucket, key, _options);
         _pending[key] = uploadId;
-        var stream = new MultipartUploadStream(client, bucket, key, uploadId, () =>
+        var stream = new MultipartUploadStream(_client, _bucket, key, uploadId, () =>
         {
             _pending.TryRemove(key, out _);
             _open.TryRemove(key, out _);
@@ -55,11 +55,11 @@ internal sealed class S3PartStore : PartStore
     /// that should be locked for years must not pass as locked when it is not.</summary>
     private void CheckRetention(string key)
     {
-        if (options.RetainUntil is null) return;
-        var (mode, until) = client.ObjectLock(bucket, key);
-        if (!string.Equals(mode, options.RetainMode, StringComparison.OrdinalIgnoreCase) || until is null
-            || !DateTimeOffset.TryParse(until, System.Globalization.CultureInfo.InvariantCulture, out var date) || date < options.RetainUntil)
-            throw new BackupFailedException($"the store accepted --retain-until but did not lock s3://{bucket}/{key} " +
+        if (_options.RetainUntil is null) return;
+        var (mode, until) = _client.ObjectLock(_bucket, key);
+        if (!string.Equals(mode, _options.RetainMode, StringComparison.OrdinalIgnoreCase) || until is null
+            || !DateTimeOffset.TryParse(until, System.Globalization.CultureInfo.InvariantCulture, out var date) || date < _options.RetainUntil)
+            throw new BackupFailedException($"the store accepted --retain-until but did not lock s3://{_bucket}/{key} " +
                 $"(it reports mode '{mode ?? "none"}', retain until '{until ?? "none"}'): use a bucket with S3 Object Lock enabled " +
                 "on a store that supports it; nothing of this backup was kept");
     }
@@ -67,7 +67,7 @@ internal sealed class S3PartStore : PartStore
     public override void Commit(byte[] manifest)
     {
         if (!_pending.IsEmpty) throw new InvalidOperationException("a part upload is unfinished");
-        client.PutObject(bucket, Key("manifest.json"), manifest, options);
+        _client.PutObject(_bucket, Key("manifest.json"), manifest, _options);
         _completed.Enqueue(Key("manifest.json"));
         CheckRetention(Key("manifest.json"));
     }
@@ -75,11 +75,11 @@ internal sealed class S3PartStore : PartStore
     public override void Abort()
     {
         foreach (var stream in _open.Values) stream.Cancel();   // no part still arriving after the abort
-        foreach (var (key, id) in _pending) Try(() => client.AbortMultipartUpload(bucket, key, id));
-        foreach (var key in _completed) Try(() => client.DeleteObject(bucket, key));
+        foreach (var (key, id) in _pending) Try(() => _client.AbortMultipartUpload(_bucket, key, id));
+        foreach (var key in _completed) Try(() => _client.DeleteObject(_bucket, key));
     }
 
-    /// <summary>Cleanup is best effort (the client already retried): the original failure is what the user sees.</summary>
+    /// <summary>Cleanup is best effort (the _client already retried): the original failure is what the user sees.</summary>
     private static void Try(Action a)
     {
         try { a(); } catch (PhiCryptoException) { }
@@ -87,12 +87,12 @@ internal sealed class S3PartStore : PartStore
 
     public override byte[] ReadManifest()
     {
-        if (client.HeadObject(bucket, Key("manifest.json")) < 0)
+        if (_client.HeadObject(_bucket, Key("manifest.json")) < 0)
             throw new BackupFailedException($"no manifest at {Location}/manifest.json: not a complete backup; check the s3:// location");
-        return client.GetObjectBytes(bucket, Key("manifest.json"));
+        return _client.GetObjectBytes(_bucket, Key("manifest.json"));
     }
 
-    public override long PartLength(string name) => client.HeadObject(bucket, Key(name));
-    public override Stream OpenPart(string name) => client.GetObject(bucket, Key(name));
-    public override void Dispose() => client.Dispose();
+    public override long PartLength(string name) => _client.HeadObject(_bucket, Key(name));
+    public override Stream OpenPart(string name) => _client.GetObject(_bucket, Key(name));
+    public override void Dispose() => _client.Dispose();
 }
