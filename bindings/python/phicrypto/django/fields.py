@@ -174,8 +174,9 @@ def _stored(params):
 
 def _batch_on(connection) -> None:
     """Puts _encrypt_pending first on the connection once (first, so that the pop() of Django's
-    execute_wrapper() context manager, which removes the last wrapper, never takes it)."""
-    if "_phi_batched" not in connection.__dict__:
+    execute_wrapper() context manager, which removes the last wrapper, never takes it). getattr, not
+    __dict__: ``django.db.connection`` is a proxy that forwards attributes but has a __dict__ of its own."""
+    if not getattr(connection, "_phi_batched", False):
         connection.execute_wrappers.insert(0, _encrypt_pending)
         connection._phi_batched = True
 

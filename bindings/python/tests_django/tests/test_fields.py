@@ -289,6 +289,25 @@ def test_bulk_paths_use_one_batch_call_per_field(monkeypatch):
     assert calls["many"] == [("clinic.Patient.diagnosis", 1)]
 
 
+@pytest.mark.django_db
+def test_values_prepared_through_the_connection_proxy_add_one_execute_wrapper():
+    """django.db.connection is a proxy: a flag kept in its own __dict__ was never there, so each value
+    prepared through it put one more wrapper on the connection (50,000 values: RecursionError)."""
+    from django.db import connections
+
+    from phicrypto.django.fields import _encrypt_pending
+    field = Patient._meta.get_field("diagnosis")
+    real = connections["default"]
+    real.execute_wrappers[:] = [w for w in real.execute_wrappers if w is not _encrypt_pending]
+    real.__dict__.pop("_phi_batched", None)
+    for i in range(3):
+        field.get_db_prep_value(f"D{i}", connection)
+    assert real.execute_wrappers.count(_encrypt_pending) == 1
+    with connection.cursor() as cur:  # the pending values are encrypted by the statement that carries them
+        cur.execute("SELECT %s::bytea", [field.get_db_prep_value("D9", connection)])
+        assert read_header(bytes(cur.fetchone()[0]))[1] == 1
+
+
 def test_pending_values_are_encrypted_before_other_execute_wrappers_see_them():
     """Batched writes hold each value until its statement runs; phicrypto's execute wrapper, first on
     the connection, turns them into envelopes for any driver, and a wrapper of the application's
