@@ -14,6 +14,9 @@ namespace PhiCrypto.Cli.Backups;
 
 internal abstract class PartStore : IDisposable
 {
+    /// <summary>The manifest's name in a folder or under an S3 prefix.</summary>
+    protected const string ManifestName = "manifest.json";
+
     public abstract string Location { get; }
     public abstract string PartName(int index, bool split);
     /// <summary>A write-only stream for one part; disposing it finishes the part.</summary>
@@ -76,7 +79,7 @@ internal sealed class FilePartStore : PartStore
         if (File.Exists(ManifestPath)) throw new UsageException($"{ManifestPath} exists: refusing to overwrite a backup");
     }
 
-    private string ManifestPath => Path.Combine(_dir, _file is null ? "manifest.json" : _file + ".manifest.json");
+    private string ManifestPath => Path.Combine(_dir, _file is null ? ManifestName : _file + "." + ManifestName);
     public override string Location => _file is null ? _dir : Path.Combine(_dir, _file);
 
     public override string PartName(int index, bool split) =>
@@ -141,7 +144,7 @@ internal sealed class FilePartStore : PartStore
     }
 
     public override IReadOnlyCollection<string>? ListParts() => _file is not null ? null
-        : Directory.EnumerateFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Where(n => n != "manifest.json").ToList();
+        : Directory.EnumerateFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Where(n => n != ManifestName).ToList();
 
     public override Stream OpenPart(string name) =>
         new FileStream(Path.Combine(_dir, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

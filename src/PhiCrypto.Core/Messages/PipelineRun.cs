@@ -3,6 +3,7 @@
 // off once per block rather than per frame, and each block is read with one read and written with one write.
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace PhiCrypto.Messages;
@@ -76,9 +77,10 @@ internal sealed class PipelineRun : IDisposable
     private Task[] _workerTasks = [];
     private Exception? _failure;
 
+    /// <summary><paramref name="options"/> were validated at the public boundary (MessagePipeline), before any output.</summary>
     public PipelineRun(int framesPerBlock, int slotCapacity, PipelineOptions options)
     {
-        options.Validate();
+        Debug.Assert(options.Workers >= 1 && options.QueueDepth >= 1 && options.MemoryBudget >= 1 && options.BlockBytes is >= 1 and <= PipelineOptions.MaxBlockBytes);
         int count = options.Slots(2L * slotCapacity);
         _slots = new PipelineSlot[count];
         for (int i = 0; i < count; i++) _slots[i] = new PipelineSlot(framesPerBlock, slotCapacity);

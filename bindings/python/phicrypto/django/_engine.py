@@ -35,6 +35,7 @@ NATIVE = True  # every key operation, encryption and decryption below is a nativ
 RANDOMIZED, DETERMINISTIC = 0, 1
 MAX_HEADER = 6  # a header byte and at most five varint bytes (docs/field-format.md; PHI_FIELD_MAX_HEADER): what SQL scans fetch
 _TAG_AND_NONCE = {RANDOMIZED: 28, DETERMINISTIC: 16}
+NOT_DECRYPTING = ("pre-active", "destroyed")  # the states whose keys cannot decrypt (a state not known here counts as decrypting)
 
 
 # ---------------------------------------------------------------- envelope header
@@ -167,7 +168,7 @@ class Engine:
                 if v["state"] == "active":
                     active[purpose] = v["version"]
         self._infos, self._active = infos, active
-        self._may_decrypt = Counter(i.purpose for i in infos if i.state not in ("pre-active", "destroyed"))
+        self._may_decrypt = Counter(i.purpose for i in infos if i.state not in NOT_DECRYPTING)
 
     # ---- loading
     def reload(self) -> None:

@@ -24,9 +24,6 @@ _shared: "SharedKeyring | None" = None
 # rotation would (docs/django.md, Uniqueness).
 UNIQUE_RECHECK = 0.1
 
-_NOT_DECRYPTING = ("pre-active", "destroyed")  # as Engine counts; a state it does not know counts as decrypting
-
-
 def _store_decrypting_versions(purpose: str) -> int | None:
     """How many versions of ``purpose`` can decrypt, read from the store's plain columns (one small
     query), or None for a store named by URL (the caller reloads). A forged count can only make the
@@ -36,7 +33,7 @@ def _store_decrypting_versions(purpose: str) -> int | None:
         return None
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM public.phicrypto_key_records WHERE purpose = %s AND state NOT IN %s",
-                       [purpose, _NOT_DECRYPTING])
+                       [purpose, _engine.NOT_DECRYPTING])
         return cursor.fetchone()[0]
 
 

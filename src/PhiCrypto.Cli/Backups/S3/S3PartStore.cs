@@ -20,7 +20,7 @@ internal sealed class S3PartStore : PartStore
     public S3PartStore(S3Client client, string bucket, string prefix, S3WriteOptions options, bool forWriting)
     {
         (_client, _bucket, _prefix, _options) = (client, bucket, prefix, options);
-        if (forWriting && client.HeadObject(bucket, Key("manifest.json")) >= 0)
+        if (forWriting && client.HeadObject(bucket, Key(ManifestName)) >= 0)
             throw new UsageException($"{Location}/manifest.json exists: refusing to overwrite a backup; choose another prefix");
     }
 
@@ -32,7 +32,7 @@ internal sealed class S3PartStore : PartStore
     public override IReadOnlyCollection<string>? ListParts()
     {
         string under = _prefix.Length == 0 ? "" : _prefix + "/";
-        return _client.ListObjects(_bucket, under).Select(k => k[under.Length..]).Where(n => n != "manifest.json").ToList();
+        return _client.ListObjects(_bucket, under).Select(k => k[under.Length..]).Where(n => n != ManifestName).ToList();
     }
 
     public override Stream CreatePart(string name)
@@ -67,9 +67,9 @@ internal sealed class S3PartStore : PartStore
     public override void Commit(byte[] manifest)
     {
         if (!_pending.IsEmpty) throw new InvalidOperationException("a part upload is unfinished");
-        _client.PutObject(_bucket, Key("manifest.json"), manifest, _options);
-        _completed.Enqueue(Key("manifest.json"));
-        CheckRetention(Key("manifest.json"));
+        _client.PutObject(_bucket, Key(ManifestName), manifest, _options);
+        _completed.Enqueue(Key(ManifestName));
+        CheckRetention(Key(ManifestName));
     }
 
     public override void Abort()
@@ -87,9 +87,9 @@ internal sealed class S3PartStore : PartStore
 
     public override byte[] ReadManifest()
     {
-        if (_client.HeadObject(_bucket, Key("manifest.json")) < 0)
+        if (_client.HeadObject(_bucket, Key(ManifestName)) < 0)
             throw new BackupFailedException($"no manifest at {Location}/manifest.json: not a complete backup; check the s3:// location");
-        return _client.GetObjectBytes(_bucket, Key("manifest.json"));
+        return _client.GetObjectBytes(_bucket, Key(ManifestName));
     }
 
     public override long PartLength(string name) => _client.HeadObject(_bucket, Key(name));
