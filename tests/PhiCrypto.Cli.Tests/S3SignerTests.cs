@@ -23,6 +23,21 @@ public sealed class S3SignerTests
     }
 
     [Fact]
+    public void The_signing_key_kept_for_a_day_is_derived_again_the_next_day()
+    {
+        // One signer over midnight signs as a new signer does on each day (the day key is cached).
+        var signer = new S3Signer("us-east-1", Example);
+        foreach (var day in new[] { new DateTime(2013, 5, 24, 23, 59, 0, DateTimeKind.Utc), new DateTime(2013, 5, 25, 0, 1, 0, DateTimeKind.Utc), new DateTime(2013, 5, 24, 12, 0, 0, DateTimeKind.Utc) })
+        {
+            using var reused = new HttpRequestMessage(HttpMethod.Get, "https://examplebucket.s3.amazonaws.com/?lifecycle");
+            using var fresh = new HttpRequestMessage(HttpMethod.Get, "https://examplebucket.s3.amazonaws.com/?lifecycle");
+            signer.Sign(reused, S3Signer.EmptyHash, day);
+            new S3Signer("us-east-1", Example).Sign(fresh, S3Signer.EmptyHash, day);
+            Assert.Equal(fresh.Headers.GetValues("Authorization").Single(), reused.Headers.GetValues("Authorization").Single());
+        }
+    }
+
+    [Fact]
     public async Task Session_token_sse_and_object_lock_headers_are_sent_and_signed()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
