@@ -1,4 +1,5 @@
 using PhiCrypto.Cli.Backups;
+using PhiCrypto.Cli.Streaming;
 
 namespace PhiCrypto.Cli.Tests;
 
@@ -116,6 +117,37 @@ public sealed class BackupUnitTests
         using var t = SignedMessageStream.Open(new MemoryStream(changed), m);
         var end = Assert.Throws<PhiCryptoException>(() => ReadAll(t));
         Assert.Equal(PhiStatus.AuthenticationFailed, end.Status);
+    }
+
+    [Fact]
+    public void Plaintext_staging_and_decrypted_outputs_are_owner_only_from_their_first_byte()
+    {
+        // docs/threat-model.md, local user on the backup host: the --jobs staging folder is 0700, its
+        // files 0600 and removed with it; a decrypt's output file is 0600; none is ever created over a file.
+        const UnixFileMode Rw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var parent = Directory.CreateTempSubdirectory("phicrypt-owner-").FullName;
+        try
+        {
+            string staged;
+            using (var scratch = ScratchDirectory.Create(parent, "stage-"))
+            {
+                staged = scratch.Path;
+                Assert.Equal(Rw | UnixFileMode.UserExecute, File.GetUnixFileMode(staged));
+                using (var file = scratch.CreateFile("toc.dat")) file.WriteByte(1);
+                Assert.Equal(Rw, File.GetUnixFileMode(Path.Combine(staged, "toc.dat")));
+                Assert.Throws<IOException>(() => scratch.CreateFile("toc.dat"));
+            }
+            Assert.False(Directory.Exists(staged));
+
+            var output = Path.Combine(parent, "scan.dcm");
+            using (var target = OutputTarget.Open(output))
+            {
+                target.Stream.WriteByte(1);
+                target.Commit();
+            }
+            Assert.Equal(Rw, File.GetUnixFileMode(output));
+        }
+        finally { Directory.Delete(parent, recursive: true); }
     }
 
     [Fact]
